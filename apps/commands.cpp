@@ -1,0 +1,17 @@
+// The one registry of subcommands (ninja's kTools[] table): name, summary, register function.
+#include "cli.hpp"
+
+namespace mlcalc {
+
+void add_list(CLI::App&, Context&);
+void add_describe(CLI::App&, Context&);
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {
+      {"list", "list gpus, models, interconnects or prices in the database", add_list},
+      {"describe", "describe a model (params, weights, KV cache, FLOPs) or a GPU", add_describe},
+  };
+  return table;
+}
+
+}  // namespace mlcalc

@@ -1,0 +1,31 @@
+#include "hardware.hpp"
+
+namespace mlcalc {
+
+namespace {
+Peak slot(ComputeClass c) {
+  switch (c) {
+    case ComputeClass::fp32: return Peak::fp32;
+    case ComputeClass::bf16: return Peak::bf16;
+    case ComputeClass::fp8: return Peak::fp8;
+    case ComputeClass::int8: return Peak::int8;
+    case ComputeClass::fp4: return Peak::fp4;
+  }
+  return Peak::bf16;
+}
+}  // namespace
+
+ResolvedPeak resolve_peak(const Gpu& gpu, ComputeClass want) {
+  // Fallback chain: a format without tensor-core support is dequantized to bf16
+  // (FP8 on Ampere, FP4 on Hopper: MODELING.md "Data types"); bf16 falls back to fp16, then fp32.
+  ComputeClass c = want;
+  for (int guard = 0; guard < 4; ++guard) {
+    double p = gpu.peak(slot(c));
+    if (c == ComputeClass::bf16 && p <= 0) p = gpu.peak(Peak::fp16);
+    if (p > 0) return {c, p, c != want};
+    c = (c == ComputeClass::bf16) ? ComputeClass::fp32 : ComputeClass::bf16;
+  }
+  return {ComputeClass::fp32, gpu.peak(Peak::fp32), want != ComputeClass::fp32};
+}
+
+}  // namespace mlcalc

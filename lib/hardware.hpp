@@ -1,0 +1,57 @@
+// Accelerators and interconnects, in SI units (converted from hardware-db at load).
+#pragma once
+#include <array>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dtype.hpp"
+
+namespace mlcalc {
+
+/// Peak-FLOP/s slots of an accelerator; all DENSE (no 2:4 sparsity).
+enum class Peak { fp64, fp32, tf32, bf16, fp16, fp8, int8, fp6, fp4, count };
+inline constexpr std::array<const char*, 9> kPeakNames = {"fp64", "fp32", "tf32", "bf16", "fp16",
+                                                          "fp8",  "int8", "fp6",  "fp4"};
+
+/// A link technology: NVLink generation, PCIe, InfiniBand, ...
+struct Interconnect {
+  std::string id;                 ///< database id ("nvlink4")
+  std::string name;               ///< human name
+  std::string kind;               ///< scale-up | scale-out | host
+  double bandwidth_bytes_per_s = 0;  ///< per GPU, one direction
+  double latency_s = 0;           ///< per-message latency used in collective models
+  int domain_size = 0;            ///< GPUs in one domain (0 = not stated)
+  std::string as_of;              ///< date of the newest source
+  std::vector<std::string> sources, notes;
+};
+
+/// One accelerator model.
+struct Gpu {
+  std::string id, name, vendor;
+  std::vector<std::string> aliases;
+  double memory_bytes = 0;            ///< capacity the driver exposes
+  double memory_bw_bytes_per_s = 0;   ///< peak memory bandwidth
+  double tdp_w = 0;                   ///< board power (0 = not published)
+  std::array<double, static_cast<size_t>(Peak::count)> peak_flop_per_s{};  ///< 0 = absent
+  std::string scale_up_id, host_link_id;  ///< interconnect ids ("" = none)
+  int scale_up_domain = 0;            ///< GPUs per scale-up domain (0 = not stated)
+  /// Achievable fractions measured on this GPU (0 = no measurement, use defaults).
+  double eff_memory_bw = 0, eff_matmul_bf16 = 0, eff_matmul_fp8 = 0;
+  std::string eff_source;             ///< where the fractions come from
+  std::string as_of, launch;
+  std::vector<std::string> sources, notes;
+
+  double peak(Peak p) const { return peak_flop_per_s[static_cast<size_t>(p)]; }
+};
+
+/// The peak a matmul of compute class `want` runs at on `gpu`, falling back to the next
+/// supported tensor-core type (MODELING.md: FP8 on A100 runs at BF16, FP4 on Hopper at BF16).
+struct ResolvedPeak {
+  ComputeClass used;       ///< class actually used
+  double flop_per_s;       ///< its dense peak
+  bool fell_back;          ///< true when `used` differs from the requested class
+};
+ResolvedPeak resolve_peak(const Gpu& gpu, ComputeClass want);
+
+}  // namespace mlcalc

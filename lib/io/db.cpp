@@ -1,0 +1,537 @@
+#include "db.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "../common.hpp"
+#include "embedded.hpp"
+#include "hf_config.hpp"
+
+namespace fs = std::filesystem;
+
+namespace mlcalc {
+
+namespace {
+
+// ---- strict TOML reading ---------------------------------------------------------------
+
+std::string where(const std::string& path, const toml::source_region& r) {
+  if (r.begin.line == 0) return path;
+  return path + ":" + std::to_string(r.begin.line) + ":" + std::to_string(r.begin.column);
+}
+
+/// Reads keys of one table, remembering which were used; unknown keys are problems.
+/// Problems are collected and reported together (mold's Error(ctx) + checkpoint()).
+struct TomlTable {
+  const std::string& path;
+  const toml::table& t;
+  std::vector<std::string>& problems;
+  std::string prefix;  // "offer[3]." for messages
+  std::set<std::string> used;
+
+  TomlTable(const std::string& path_, const toml::table& t_, std::vector<std::string>& problems_,
+            std::string prefix_ = "")
+      : path(path_), t(t_), problems(problems_), prefix(std::move(prefix_)) {}
+
+  const toml::node* get(const char* k, bool required) {
+    used.insert(k);
+    const toml::node* n = t.get(k);
+    if (!n && required) problems.push_back(where(path, t.source()) + ": missing required key '" + prefix + k + "'");
+    return n;
+  }
+  void bad(const toml::node& n, const char* k, const std::string& what) {
+    problems.push_back(where(path, n.source()) + ": '" + prefix + k + "' " + what);
+  }
+  std::string str(const char* k, bool required = false) {
+    const toml::node* n = get(k, required);
+    if (!n) return {};
+    if (auto v = n->value<std::string>(); v && n->is_string()) return *v;
+    bad(*n, k, "must be a string");
+    return {};
+  }
+  // A positive finite number (0 is rejected: the schema says omit an absent value).
+  double num(const char* k, bool required = false, double lo = 0, double hi = 1e30) {
+    const toml::node* n = get(k, required);
+    if (!n) return 0;
+    if (!n->is_number()) {
+      bad(*n, k, "must be a number");
+      return 0;
+    }
+    const double v = n->value<double>().value_or(0);
+    if (!std::isfinite(v) || v <= lo || v > hi) {
+      std::ostringstream os;
+      os << "is out of range: " << v << " (must be > " << lo << " and <= " << hi << ")";
+      bad(*n, k, os.str());
+      return 0;
+    }
+    return v;
+  }
+  std::vector<std::string> strs(const char* k) {
+    const toml::node* n = get(k, false);
+    std::vector<std::string> r;
+    if (!n) return r;
+    if (const auto* a = n->as_array()) {
+      for (const auto& e : *a) {
+        if (auto s = e.value<std::string>(); s && e.is_string()) r.push_back(*s);
+        else bad(e, k, "must be a list of strings");
+      }
+    } else {
+      bad(*n, k, "must be a list of strings");
+    }
+    return r;
+  }
+  void finish() {
+    std::vector<std::string> known(used.begin(), used.end());
+    for (auto&& [key, node] : t) {
+      const std::string ks(key.str());
+      if (!used.count(ks))
+        problems.push_back(where(path, key.source()) + ": unknown key '" + prefix + ks + "'" + did_you_mean(ks, known));
+    }
+  }
+};
+
+void check(const std::vector<std::string>& problems) {
+  if (problems.empty()) return;
+  std::string msg;
+  for (size_t i = 0; i < problems.size(); ++i) msg += (i ? "\n" : "") + problems[i];
+  throw Error(msg);
+}
+
+toml::table parse_toml(const std::string& text, const std::string& path) {
+  try {
+    return toml::parse(text, path);
+  } catch (const toml::parse_error& e) {
+    throw Error(where(path, e.source()) + ": " + std::string(e.description()));
+  }
+}
+
+nlohmann::json to_json(const toml::node& n) {
+  if (const auto* t = n.as_table()) {
+    nlohmann::json j = nlohmann::json::object();
+    for (auto&& [k, v] : *t) j[std::string(k.str())] = to_json(v);
+    return j;
+  }
+  if (const auto* a = n.as_array()) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& v : *a) j.push_back(to_json(v));
+    return j;
+  }
+  if (n.is_integer()) return *n.value<int64_t>();
+  if (n.is_floating_point()) return *n.value<double>();
+  if (n.is_boolean()) return *n.value<bool>();
+  if (n.is_string()) return *n.value<std::string>();
+  return nlohmann::json();  // dates/times: not used in configs
+}
+
+std::string stem_of(const std::string& path) { return lower(fs::path(path).stem().string()); }
+
+// ---- entry parsers --------------------------------------------------------------------
+
+Gpu parse_gpu(const std::string& path, const toml::table& t) {
+  std::vector<std::string> problems;
+  TomlTable r{path, t, problems};
+  Gpu g;
+  g.id = r.str("id", true);
+  g.name = r.str("name", true);
+  g.vendor = r.str("vendor", true);
+  g.aliases = r.strs("aliases");
+  for (auto& a : g.aliases) a = lower(a);
+  g.launch = r.str("launch");
+  g.memory_bytes = r.num("memory_gib", true, 0, 1e5) * kGiB;
+  g.memory_bw_bytes_per_s = r.num("memory_bandwidth_tb_s", true, 0, 1e3) * kTera;
+  g.tdp_w = r.num("tdp_w", false, 0, 1e5);
+  g.scale_up_id = lower(r.str("scale_up"));
+  g.scale_up_domain = static_cast<int>(r.num("scale_up_domain", false, 0, 1e6));
+  g.host_link_id = lower(r.str("host_link"));
+  g.as_of = r.str("as_of", true);
+  g.sources = r.strs("sources");
+  g.notes = r.strs("notes");
+  if (g.sources.empty() && !t.get("sources")) r.get("sources", true);
+  if (const toml::node* pk = r.get("peak_tflops", true)) {
+    if (const auto* pt = pk->as_table()) {
+      TomlTable p{path, *pt, problems, "peak_tflops."};
+      for (size_t i = 0; i < kPeakNames.size(); ++i)
+        g.peak_flop_per_s[i] = p.num(kPeakNames[i], false, 0, 1e6) * kTera;
+      p.finish();
+      if (g.peak(Peak::bf16) <= 0 && g.peak(Peak::fp16) <= 0)
+        problems.push_back(where(path, pt->source()) + ": peak_tflops needs bf16 (or fp16)");
+    } else {
+      problems.push_back(where(path, pk->source()) + ": 'peak_tflops' must be a table");
+    }
+  }
+  if (const toml::node* ef = r.get("efficiency", false)) {
+    if (const auto* et = ef->as_table()) {
+      TomlTable e{path, *et, problems, "efficiency."};
+      g.eff_memory_bw = e.num("memory_bandwidth", false, 0, 1);
+      g.eff_matmul_bf16 = e.num("matmul_bf16", false, 0, 1);
+      g.eff_matmul_fp8 = e.num("matmul_fp8", false, 0, 1);
+      g.eff_source = e.str("source", true);
+      e.finish();
+    } else {
+      problems.push_back(where(path, ef->source()) + ": 'efficiency' must be a table");
+    }
+  }
+  r.finish();
+  if (!g.id.empty() && lower(g.id) != stem_of(path))
+    problems.push_back(where(path, t.source()) + ": id '" + g.id + "' must equal the file name '" + stem_of(path) + "'");
+  check(problems);
+  g.id = lower(g.id);
+  return g;
+}
+
+Interconnect parse_interconnect(const std::string& path, const toml::table& t) {
+  std::vector<std::string> problems;
+  TomlTable r{path, t, problems};
+  Interconnect x;
+  x.id = lower(r.str("id", true));
+  x.name = r.str("name", true);
+  x.kind = r.str("kind", true);
+  if (!x.kind.empty() && x.kind != "scale-up" && x.kind != "scale-out" && x.kind != "host")
+    problems.push_back(path + ": kind '" + x.kind + "' must be scale-up, scale-out or host");
+  x.bandwidth_bytes_per_s = r.num("bandwidth_gb_s", true, 0, 1e6) * kGB;
+  x.latency_s = r.num("latency_us", false, 0, 1e6) * 1e-6;
+  x.domain_size = static_cast<int>(r.num("domain_size", false, 0, 1e7));
+  x.as_of = r.str("as_of", true);
+  x.sources = r.strs("sources");
+  x.notes = r.strs("notes");
+  r.finish();
+  if (!x.id.empty() && x.id != stem_of(path))
+    problems.push_back(path + ": id '" + x.id + "' must equal the file name '" + stem_of(path) + "'");
+  check(problems);
+  return x;
+}
+
+ModelEntry parse_model(const std::string& path, const toml::table& t, std::vector<std::string>& warnings) {
+  std::vector<std::string> problems;
+  TomlTable r{path, t, problems};
+  ModelEntry m;
+  m.file = path;
+  m.id = lower(r.str("id", true));
+  m.name = r.str("name", true);
+  m.hf_ids = r.strs("hf_ids");
+  m.as_of = r.str("as_of", true);
+  m.source = r.str("source", true);
+  m.stated_total = r.num("stated_params_total", false, 0, 1e15);
+  m.stated_active = r.num("stated_params_active", false, 0, 1e15);
+  m.stated_source = r.str("stated_source");
+  if (const toml::node* n = t.get("params_tolerance")) {
+    m.params_tolerance = r.num("params_tolerance", false, 0, 1);
+    (void)n;
+  } else {
+    r.used.insert("params_tolerance");
+  }
+  m.params_note = r.str("params_note");
+  m.notes = r.strs("notes");
+  const toml::node* cfg = r.get("config", true);
+  r.finish();
+  if (m.params_tolerance > 0.01 && m.params_note.empty())
+    problems.push_back(path + ": params_tolerance above 0.01 needs a params_note saying why");
+  if (!m.id.empty() && m.id != stem_of(path))
+    problems.push_back(path + ": id '" + m.id + "' must equal the file name '" + stem_of(path) + "'");
+  if (cfg && !cfg->is_table()) problems.push_back(where(path, cfg->source()) + ": 'config' must be a table");
+  check(problems);
+  m.arch = architecture_from_hf(to_json(*cfg), path + ": [config]", warnings);
+  m.arch.id = m.id;
+  m.arch.name = m.name;
+  validate(m.arch);
+  return m;
+}
+
+template <class Offer, class Fill>
+std::vector<Offer> parse_offers(const std::string& path, const toml::table& t, Fill fill) {
+  std::vector<std::string> problems;
+  TomlTable r{path, t, problems};
+  const std::string provider = lower(r.str("provider", true));
+  const std::string name = r.str("name", true);
+  std::vector<Offer> out;
+  if (const toml::node* n = r.get("offer", true)) {
+    if (const auto* arr = n->as_array()) {
+      int i = 0;
+      for (const auto& e : *arr) {
+        const auto* et = e.as_table();
+        if (!et) {
+          problems.push_back(where(path, e.source()) + ": each [[offer]] must be a table");
+          continue;
+        }
+        TomlTable o{path, *et, problems, "offer[" + std::to_string(i++) + "]."};
+        Offer off;
+        off.provider = provider;
+        off.provider_name = name;
+        fill(o, off);
+        off.as_of = o.str("as_of", true);
+        off.source = o.str("source", true);
+        off.notes = o.str("notes");
+        o.finish();
+        out.push_back(off);
+      }
+    } else {
+      problems.push_back(where(path, n->source()) + ": 'offer' must be an array of tables ([[offer]])");
+    }
+  }
+  r.finish();
+  if (!provider.empty() && provider != stem_of(path))
+    problems.push_back(path + ": provider '" + provider + "' must equal the file name '" + stem_of(path) + "'");
+  check(problems);
+  return out;
+}
+
+std::vector<GpuOffer> parse_gpu_offers(const std::string& path, const toml::table& t) {
+  return parse_offers<GpuOffer>(path, t, [](TomlTable& o, GpuOffer& off) {
+    off.gpu = lower(o.str("gpu", true));
+    off.usd_per_gpu_hour = o.num("usd_per_gpu_hour", true, 0, 1e4);
+    off.pricing = o.str("pricing", true);
+    off.product = o.str("product");
+  });
+}
+
+std::vector<ApiOffer> parse_api_offers(const std::string& path, const toml::table& t) {
+  return parse_offers<ApiOffer>(path, t, [](TomlTable& o, ApiOffer& off) {
+    off.model = lower(o.str("model", true));
+    off.usd_per_million_input = o.num("usd_per_million_input", true, 0, 1e5);
+    off.usd_per_million_output = o.num("usd_per_million_output", true, 0, 1e5);
+    if (o.t.get("usd_per_million_cached_input"))
+      off.usd_per_million_cached_input = o.num("usd_per_million_cached_input", false, 0, 1e5);
+    else
+      o.used.insert("usd_per_million_cached_input");
+  });
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error("cannot read '" + path + "'");
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// Which kind a file holds: by its folder name (the shipped layout), else by its keys.
+std::optional<EntryKind> kind_from_dir(const std::string& dir) {
+  if (dir == "gpus") return EntryKind::gpu;
+  if (dir == "interconnects") return EntryKind::interconnect;
+  if (dir == "models") return EntryKind::model;
+  if (dir == "gpu-prices") return EntryKind::gpu_prices;
+  if (dir == "api-prices") return EntryKind::api_prices;
+  return std::nullopt;
+}
+
+EntryKind kind_from_content(const toml::table& t, const std::string& path) {
+  if (t.get("config")) return EntryKind::model;
+  if (t.get("peak_tflops")) return EntryKind::gpu;
+  if (t.get("bandwidth_gb_s")) return EntryKind::interconnect;
+  if (const auto* arr = t.get_as<toml::array>("offer"); arr && !arr->empty()) {
+    if (const auto* first = (*arr)[0].as_table()) {
+      if (first->get("gpu")) return EntryKind::gpu_prices;
+      if (first->get("model")) return EntryKind::api_prices;
+    }
+  }
+  throw Error(path + ": cannot tell what this file describes (a model has [config], a GPU [peak_tflops], "
+              "an interconnect bandwidth_gb_s, a price file [[offer]] entries)");
+}
+
+}  // namespace
+
+// ---- the database ----------------------------------------------------------------------
+
+struct Database::Impl {
+  struct File {
+    std::string path;
+    const char* embedded = nullptr;  // text of an embedded file, else read from path
+    std::optional<EntryKind> kind;   // unknown until sniffed (user files outside the layout)
+  };
+  std::vector<File> files;  // embedded first, user files after (later wins)
+  std::map<std::string, Gpu> gpus;
+  std::map<std::string, Interconnect> links;
+  std::map<std::string, ModelEntry> models;
+  bool all_models_parsed = false;
+  std::vector<std::string>* warnings = nullptr;
+
+  std::string text(const File& f) const { return f.embedded ? std::string(f.embedded) : read_file(f.path); }
+
+  EntryKind kind(File& f) {
+    if (!f.kind) f.kind = kind_from_content(parse_toml(text(f), f.path), f.path);
+    return *f.kind;
+  }
+
+  // The newest file of `k` whose stem is `id`.
+  const File* find(EntryKind k, const std::string& id) {
+    for (auto it = files.rbegin(); it != files.rend(); ++it)
+      if (stem_of(it->path) == id && kind(*it) == k) return &*it;
+    return nullptr;
+  }
+
+  std::vector<File*> of_kind(EntryKind k) {
+    std::map<std::string, File*> latest;
+    for (auto& f : files)
+      if (kind(f) == k) latest[stem_of(f.path)] = &f;
+    std::vector<File*> r;
+    for (auto& [id, f] : latest) r.push_back(f);
+    return r;
+  }
+
+  const ModelEntry& load_model(const File& f) {
+    const std::string id = stem_of(f.path);
+    auto it = models.find(id);
+    if (it != models.end()) return it->second;
+    return models.emplace(id, parse_model(f.path, parse_toml(text(f), f.path), *warnings)).first->second;
+  }
+};
+
+Database::Database(const std::vector<std::string>& user_dirs) : impl_(std::make_unique<Impl>()) {
+  impl_->warnings = &warnings;
+  for (size_t i = 0; i < kEmbeddedDbCount; ++i) {
+    const std::string p = kEmbeddedDb[i].path;
+    impl_->files.push_back({p, kEmbeddedDb[i].text, kind_from_dir(fs::path(p).parent_path().filename().string())});
+  }
+  for (const auto& dir : user_dirs) {
+    std::error_code ec;
+    if (!fs::exists(dir, ec)) throw Error("database directory '" + dir + "' does not exist");
+    if (fs::is_regular_file(dir, ec)) {
+      impl_->files.push_back({dir, nullptr, std::nullopt});
+      continue;
+    }
+    std::vector<std::string> found;
+    for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); ++it)
+      if (it->is_regular_file() && it->path().extension() == ".toml") found.push_back(it->path().string());
+    std::sort(found.begin(), found.end());
+    for (const auto& p : found)
+      impl_->files.push_back({p, nullptr, kind_from_dir(fs::path(p).parent_path().filename().string())});
+  }
+}
+
+Database::~Database() = default;
+
+std::vector<std::string> Database::ids(EntryKind kind) const {
+  std::vector<std::string> r;
+  for (auto* f : impl_->of_kind(kind)) r.push_back(stem_of(f->path));
+  return r;
+}
+
+const Interconnect& Database::interconnect(const std::string& name) {
+  const std::string id = lower(name);
+  if (auto it = impl_->links.find(id); it != impl_->links.end()) return it->second;
+  const auto* f = impl_->find(EntryKind::interconnect, id);
+  if (!f) throw Error("unknown interconnect '" + name + "'" + did_you_mean(id, ids(EntryKind::interconnect)) +
+                      " (see `mlcalc list interconnects`)");
+  return impl_->links.emplace(id, parse_interconnect(f->path, parse_toml(impl_->text(*f), f->path))).first->second;
+}
+
+const Gpu& Database::gpu(const std::string& name) {
+  const std::string id = lower(name);
+  if (auto it = impl_->gpus.find(id); it != impl_->gpus.end()) return it->second;
+  auto load = [&](const Impl::File& f) -> const Gpu& {
+    Gpu g = parse_gpu(f.path, parse_toml(impl_->text(f), f.path));
+    const std::string gid = g.id;
+    return impl_->gpus.emplace(gid, std::move(g)).first->second;
+  };
+  if (const auto* f = impl_->find(EntryKind::gpu, id)) return load(*f);
+  // Aliases: parse every GPU file (only on this slower path).
+  std::vector<std::string> names;
+  for (auto* f : impl_->of_kind(EntryKind::gpu)) {
+    const Gpu& g = impl_->gpus.count(stem_of(f->path)) ? impl_->gpus.at(stem_of(f->path)) : load(*f);
+    if (std::find(g.aliases.begin(), g.aliases.end(), id) != g.aliases.end()) return g;
+    names.push_back(g.id);
+    names.insert(names.end(), g.aliases.begin(), g.aliases.end());
+  }
+  throw Error("unknown gpu '" + name + "'" + did_you_mean(id, names) + " (see `mlcalc list gpus`)");
+}
+
+ModelEntry model_from_config_path(const std::string& path, std::vector<std::string>& warnings) {
+  std::error_code ec;
+  std::string file = path;
+  if (fs::is_directory(path, ec)) file = (fs::path(path) / "config.json").string();
+  if (!fs::is_regular_file(file, ec)) throw Error("'" + path + "' holds no config.json");
+  const std::string text = read_file(file);
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    // Convert the byte offset into line:col.
+    size_t line = 1, col = 1;
+    for (size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
+      if (text[i] == '\n') ++line, col = 1;
+      else ++col;
+    }
+    std::string what = e.what();
+    if (auto p = what.find("parse error"); p != std::string::npos) what = what.substr(p);
+    throw Error(file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": invalid JSON: " + what);
+  }
+  ModelEntry m;
+  m.file = file;
+  m.arch = architecture_from_hf(j, file, warnings);
+  m.id = fs::is_directory(path, ec) ? fs::path(path).filename().string() : fs::path(path).parent_path().filename().string();
+  if (m.id.empty() || m.id == ".") m.id = fs::path(file).stem().string();
+  m.name = m.arch.name.empty() ? m.id : m.arch.name;
+  m.source = file;
+  m.arch.id = m.id;
+  m.arch.name = m.name;
+  validate(m.arch);
+  return m;
+}
+
+const ModelEntry& Database::model(const std::string& name_or_path) {
+  std::error_code ec;
+  // A path to a config.json, or to a directory holding one, wins over a database name.
+  if (fs::is_regular_file(name_or_path, ec) ||
+      (fs::is_directory(name_or_path, ec) && fs::exists(fs::path(name_or_path) / "config.json", ec))) {
+    const std::string key = "path:" + name_or_path;
+    if (auto it = impl_->models.find(key); it != impl_->models.end()) return it->second;
+    return impl_->models.emplace(key, model_from_config_path(name_or_path, warnings)).first->second;
+  }
+  const std::string id = lower(name_or_path);
+  if (const auto* f = impl_->find(EntryKind::model, id)) return impl_->load_model(*f);
+  // Hugging Face ids and display names: parse all model entries (slower path, still a few ms).
+  std::vector<std::string> names;
+  for (auto* f : impl_->of_kind(EntryKind::model)) {
+    const ModelEntry& m = impl_->load_model(*f);
+    if (lower(m.name) == id) return m;
+    for (const auto& h : m.hf_ids)
+      if (lower(h) == id) return m;
+    names.push_back(m.id);
+  }
+  // "org/Name-Variant" not listed: try the part after the slash as an id.
+  if (auto slash = id.rfind('/'); slash != std::string::npos) {
+    if (const auto* f = impl_->find(EntryKind::model, id.substr(slash + 1))) return impl_->load_model(*f);
+  }
+  if (id.find('/') != std::string::npos || id.find(".json") != std::string::npos)
+    throw Error("unknown model '" + name_or_path + "': not a database name, a known Hugging Face id, or a path to a config.json" +
+                did_you_mean(id.substr(id.rfind('/') + 1), names));
+  throw Error("unknown model '" + name_or_path + "'" + did_you_mean(id, names) + " (see `mlcalc list models`)");
+}
+
+std::vector<GpuOffer> Database::gpu_offers() {
+  std::vector<GpuOffer> r;
+  for (auto* f : impl_->of_kind(EntryKind::gpu_prices)) {
+    auto v = parse_gpu_offers(f->path, parse_toml(impl_->text(*f), f->path));
+    r.insert(r.end(), v.begin(), v.end());
+  }
+  return r;
+}
+
+std::vector<ApiOffer> Database::api_offers() {
+  std::vector<ApiOffer> r;
+  for (auto* f : impl_->of_kind(EntryKind::api_prices)) {
+    auto v = parse_api_offers(f->path, parse_toml(impl_->text(*f), f->path));
+    r.insert(r.end(), v.begin(), v.end());
+  }
+  return r;
+}
+
+void load_everything(Database& db) {
+  for (const auto& id : db.ids(EntryKind::interconnect)) db.interconnect(id);
+  for (const auto& id : db.ids(EntryKind::gpu)) {
+    const Gpu& g = db.gpu(id);
+    if (!g.scale_up_id.empty()) db.interconnect(g.scale_up_id);
+    if (!g.host_link_id.empty()) db.interconnect(g.host_link_id);
+  }
+  for (const auto& id : db.ids(EntryKind::model)) db.model(id);
+  for (const auto& o : db.gpu_offers()) db.gpu(o.gpu);
+  for (const auto& o : db.api_offers()) db.model(o.model);
+}
+
+}  // namespace mlcalc

@@ -1,0 +1,71 @@
+// The databases: hardware-db/ and model-db/ embedded in the binary, plus the user's own
+// TOML files (--db DIR, MLCALC_DB). Files are parsed only when an entry is needed.
+#pragma once
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "../hardware.hpp"
+#include "../model.hpp"
+
+namespace mlcalc {
+
+/// A model with its provenance.
+struct ModelEntry {
+  std::string id, name, file;              ///< file = where it was read from
+  std::vector<std::string> hf_ids;
+  std::string as_of, source, stated_source, params_note;
+  double stated_total = 0, stated_active = 0;  ///< officially stated counts (0 = unknown)
+  double params_tolerance = 0.01;
+  std::vector<std::string> notes;
+  Architecture arch;
+};
+
+/// A GPU rental price.
+struct GpuOffer {
+  std::string provider, provider_name, gpu, pricing, product, as_of, source, notes;
+  double usd_per_gpu_hour = 0;
+};
+
+/// An API price for a model.
+struct ApiOffer {
+  std::string provider, provider_name, model, as_of, source, notes;
+  double usd_per_million_input = 0, usd_per_million_output = 0;
+  double usd_per_million_cached_input = -1;  ///< -1 = not published
+};
+
+enum class EntryKind { gpu, interconnect, model, gpu_prices, api_prices };
+
+class Database {
+ public:
+  /// `user_dirs` override the embedded entries, later ones over earlier ones.
+  explicit Database(const std::vector<std::string>& user_dirs = {});
+  ~Database();
+
+  const Gpu& gpu(const std::string& name);
+  const Interconnect& interconnect(const std::string& name);
+  /// A database name, a Hugging Face id, or a path to a config.json / a directory holding one.
+  const ModelEntry& model(const std::string& name_or_path);
+
+  /// Ids of one kind, sorted.
+  std::vector<std::string> ids(EntryKind kind) const;
+  std::vector<GpuOffer> gpu_offers();
+  std::vector<ApiOffer> api_offers();
+
+  /// Notes gathered while loading (assumed defaults and the like).
+  std::vector<std::string> warnings;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Reads a model from a config.json file or a directory that holds one.
+ModelEntry model_from_config_path(const std::string& path, std::vector<std::string>& warnings);
+
+/// Loads and checks every entry (used by tests and `mlcalc list --check`); throws on the first bad file.
+void load_everything(Database& db);
+
+}  // namespace mlcalc

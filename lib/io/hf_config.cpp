@@ -1,0 +1,362 @@
+#include "hf_config.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "../common.hpp"
+
+namespace mlcalc {
+
+namespace {
+
+using json = nlohmann::json;
+
+struct Reader {
+  const json& c;
+  const std::string& where;
+  std::string family;
+
+  [[noreturn]] void fail(const std::string& what) const { throw Error(where + ": " + what); }
+
+  bool has(const char* k) const { return c.contains(k) && !c.at(k).is_null(); }
+
+  int64_t integer(const char* k) const {
+    if (!has(k)) fail("missing required key '" + std::string(k) + "' (model_type '" + family + "')");
+    return integer_of(k, c.at(k));
+  }
+  int64_t integer_of(const char* k, const json& v) const {
+    if (v.is_number_integer()) {
+      const int64_t x = v.get<int64_t>();
+      if (x < 0 || x > (int64_t(1) << 40)) fail("key '" + std::string(k) + "' is out of range: " + v.dump());
+      return x;
+    }
+    if (v.is_number_float()) {
+      const double d = v.get<double>();
+      if (d == std::floor(d) && d >= 0 && d < 1e12) return static_cast<int64_t>(d);
+    }
+    fail("key '" + std::string(k) + "' must be a non-negative integer, got " + v.dump());
+  }
+  int64_t integer(const char* k, int64_t dflt) const { return has(k) ? integer_of(k, c.at(k)) : dflt; }
+  bool boolean(const char* k, bool dflt) const {
+    if (!has(k)) return dflt;
+    if (!c.at(k).is_boolean()) fail("key '" + std::string(k) + "' must be true or false, got " + c.at(k).dump());
+    return c.at(k).get<bool>();
+  }
+  std::string string(const char* k, const std::string& dflt) const {
+    if (!has(k)) return dflt;
+    if (!c.at(k).is_string()) fail("key '" + std::string(k) + "' must be a string, got " + c.at(k).dump());
+    return c.at(k).get<std::string>();
+  }
+  int positive(const char* k) const {
+    const int64_t v = integer(k);
+    if (v <= 0) fail("key '" + std::string(k) + "' must be positive, got " + std::to_string(v));
+    return static_cast<int>(v);
+  }
+};
+
+// One layer before compression into groups.
+struct Layer {
+  Mixer mixer = Mixer::attention;
+  Window window_kind = Window::full;
+  int64_t window = 0;
+  Ffn ffn = Ffn::dense;
+  bool operator==(const Layer&) const = default;
+};
+
+std::vector<LayerGroup> compress(const std::vector<Layer>& layers) {
+  std::vector<LayerGroup> groups;
+  for (const auto& l : layers) {
+    bool merged = false;
+    for (auto& g : groups)
+      if (g.mixer == l.mixer && g.window_kind == l.window_kind && g.window == l.window && g.ffn == l.ffn) {
+        ++g.num_layers;
+        merged = true;
+        break;
+      }
+    if (!merged) groups.push_back({1, l.mixer, l.window_kind, l.window, l.ffn});
+  }
+  return groups;
+}
+
+DType dtype_from_torch(const std::string& t) {
+  if (t == "float32") return {DType::Kind::fp32};
+  if (t == "float16") return {DType::Kind::fp16};
+  return {DType::Kind::bf16};
+}
+
+}  // namespace
+
+Architecture architecture_from_hf(const json& root, const std::string& where, std::vector<std::string>& warnings) {
+  if (!root.is_object()) throw Error(where + ": a config must be a JSON object");
+  // Multimodal configs (Llama 4, Gemma 3, Qwen3.5) keep the language model in text_config.
+  const json* cp = &root;
+  if (root.contains("text_config") && root.at("text_config").is_object() && !root.contains("num_hidden_layers"))
+    cp = &root.at("text_config");
+  const json& c = *cp;
+  Reader r{c, where, ""};
+  r.family = r.string("model_type", Reader{root, where, ""}.string("model_type", ""));
+  const std::string& mt = r.family;
+  static const std::set<std::string> known = {
+      "llama",   "mistral",   "mixtral",     "qwen2",      "qwen2_moe",   "qwen3",       "qwen3_moe",
+      "qwen3_next", "gemma",  "gemma2",      "gemma3_text", "gemma3",     "phi3",        "opt",
+      "gpt2",    "llama4_text", "llama4",    "gpt_oss",    "deepseek_v2", "deepseek_v3", "kimi_k2",
+      "glm4_moe", "nemotron_h", "jamba"};
+  if (!known.count(mt))
+    warnings.push_back(where + ": model_type '" + mt + "' is not one mlcalc knows; read as a Llama-style decoder");
+
+  Architecture a;
+  a.family = mt;
+  a.name = r.string("_name_or_path", "");
+
+  // ---- core dimensions -------------------------------------------------------------
+  const bool gpt2 = mt == "gpt2";
+  if (gpt2) {
+    a.hidden = r.positive("n_embd");
+    a.num_layers = r.positive("n_layer");
+    a.attn.num_heads = r.positive("n_head");
+    a.dense.intermediate = r.integer("n_inner", 4 * a.hidden);
+    a.max_context = r.integer("n_positions", 1024);
+  } else {
+    a.hidden = r.positive("hidden_size");
+    a.num_layers = r.positive("num_hidden_layers");
+    a.attn.num_heads = r.positive("num_attention_heads");
+    a.dense.intermediate = mt == "opt" ? r.integer("ffn_dim") : r.integer("intermediate_size", 0);
+    a.max_context = r.integer("max_position_embeddings", 0);
+  }
+  a.vocab = r.positive("vocab_size");
+  a.attn.num_kv_heads = static_cast<int>(r.integer("num_key_value_heads", a.attn.num_heads));
+  if (a.attn.num_kv_heads == 0) a.attn.num_kv_heads = a.attn.num_heads;
+  const int64_t explicit_hd = r.has("head_dim") ? r.integer("head_dim") : r.integer("attention_head_dim", 0);
+  if (explicit_hd > 0) {
+    a.attn.head_dim = static_cast<int>(explicit_hd);
+  } else {
+    if (a.hidden % a.attn.num_heads != 0)
+      r.fail("hidden_size " + std::to_string(a.hidden) + " is not divisible by num_attention_heads " +
+             std::to_string(a.attn.num_heads) + " and no head_dim is given");
+    a.attn.head_dim = static_cast<int>(a.hidden / a.attn.num_heads);
+  }
+
+  // ---- norms, biases, activation ----------------------------------------------------
+  const bool gemma = mt == "gemma2" || mt == "gemma3_text" || mt == "gemma3" || mt == "gemma";
+  a.tied_embeddings = r.boolean("tie_word_embeddings", gemma || mt == "opt" || gpt2);
+  if (gemma && mt != "gemma") a.norms_per_sublayer = 2;  // Gemma 2/3: pre and post norms around each sublayer
+  if (mt == "opt" || gpt2) {
+    a.layernorm = true;
+    a.dense.gated = false;
+    const bool bias = r.boolean("enable_bias", true);
+    a.attn.qkv_bias = a.attn.o_bias = a.dense.bias = bias;
+    // OPT's learned positions have 2 extra rows (OPTLearnedPositionalEmbedding offset 2).
+    a.learned_positions = gpt2 ? a.max_context : a.max_context + 2;
+  } else {
+    const std::string act = r.string("mlp_hidden_act", r.string("hidden_act", r.string("hidden_activation", "silu")));
+    a.dense.gated = act != "relu2" && mt != "nemotron_h";  // Nemotron-H MLP: squared ReLU, 2 matrices
+    const bool ab = r.boolean("attention_bias", false);
+    a.attn.qkv_bias = ab || mt == "qwen2" || mt == "qwen2_moe";  // Qwen2: QKV bias implied by the family
+    a.attn.o_bias = ab && mt != "glm4_moe";                     // GLM-4.5: bias on q/k/v only
+    a.dense.bias = r.boolean("mlp_bias", false);
+    a.attn.qk_norm = mt == "qwen3" || mt == "qwen3_moe" || mt == "qwen3_next" ||
+                     (mt == "glm4_moe" && r.boolean("use_qk_norm", false));
+    a.attn.output_gate = mt == "qwen3_next";
+    a.attn.sinks = mt == "gpt_oss";
+  }
+
+  // ---- MoE ----------------------------------------------------------------------------
+  int64_t num_experts = 0;
+  for (const char* k : {"num_local_experts", "num_experts", "n_routed_experts"})
+    if (r.has(k)) num_experts = r.integer(k);
+  auto& m = a.moe;
+  if (num_experts > 0) {
+    m.num_experts = static_cast<int>(num_experts);
+    m.top_k = static_cast<int>(r.has("num_experts_per_tok") ? r.integer("num_experts_per_tok")
+                                                            : r.integer("experts_per_token"));
+    m.expert_intermediate = r.has("moe_intermediate_size") ? r.integer("moe_intermediate_size") : a.dense.intermediate;
+    if (r.has("n_shared_experts") && r.integer("n_shared_experts") > 0) {
+      m.num_shared = static_cast<int>(r.integer("n_shared_experts"));
+      m.shared_intermediate = r.integer("moe_shared_expert_intermediate_size", m.expert_intermediate);
+    }
+    if (r.integer("shared_expert_intermediate_size", 0) > 0) {
+      m.num_shared = 1;
+      m.shared_intermediate = r.integer("shared_expert_intermediate_size");
+      m.shared_gate = true;  // Qwen2-MoE / Qwen3-Next: sigmoid gate (h -> 1) on the shared expert
+    }
+    if (mt == "llama4_text" || mt == "llama4") {
+      // Llama 4: one shared expert of intermediate_size; dense layers use intermediate_size_mlp.
+      m.num_shared = 1;
+      m.shared_intermediate = r.integer("intermediate_size");
+      a.dense.intermediate = r.integer("intermediate_size_mlp", a.dense.intermediate);
+    }
+    if (mt == "gpt_oss") m.expert_bias = m.router_bias = true;
+    // DeepSeek-V3/Kimi-K2/GLM-4.5 routers carry e_score_correction_bias (noaux_tc routing).
+    if (mt == "deepseek_v3" || mt == "kimi_k2" || mt == "glm4_moe" || r.string("topk_method", "") == "noaux_tc")
+      m.router_bias = true;
+  }
+  a.mtp_layers = static_cast<int>(r.integer("num_nextn_predict_layers", 0));
+
+  // ---- MLA --------------------------------------------------------------------------------
+  const bool mla = r.has("kv_lora_rank") && r.integer("kv_lora_rank") > 0;
+  if (mla) {
+    a.mla.q_lora_rank = static_cast<int>(r.integer("q_lora_rank", 0));
+    a.mla.kv_lora_rank = static_cast<int>(r.integer("kv_lora_rank"));
+    a.mla.qk_nope_head_dim = r.positive("qk_nope_head_dim");
+    a.mla.qk_rope_head_dim = r.positive("qk_rope_head_dim");
+    a.mla.v_head_dim = r.positive("v_head_dim");
+    a.attn.head_dim = a.mla.qk_nope_head_dim + a.mla.qk_rope_head_dim;
+    a.attn.num_kv_heads = a.attn.num_heads;  // MLA: num_key_value_heads is nominal (ignored)
+  }
+
+  // ---- SSM ---------------------------------------------------------------------------------
+  auto& s = a.ssm;
+  if (mt == "jamba") {
+    s.d_inner = r.integer("mamba_expand", 2) * a.hidden;
+    s.d_state = static_cast<int>(r.integer("mamba_d_state", 16));
+    s.d_conv = static_cast<int>(r.integer("mamba_d_conv", 4));
+    s.dt_rank = r.has("mamba_dt_rank") && c.at("mamba_dt_rank").is_string()
+                    ? static_cast<int>((a.hidden + 15) / 16)  // "auto" = ceil(hidden / 16)
+                    : static_cast<int>(r.integer("mamba_dt_rank", (a.hidden + 15) / 16));
+    s.conv_bias = r.boolean("mamba_conv_bias", true);
+    s.proj_bias = r.boolean("mamba_proj_bias", false);
+  } else if (mt == "nemotron_h") {
+    s.num_heads = r.positive("mamba_num_heads");
+    s.head_dim = r.positive("mamba_head_dim");
+    s.d_state = r.positive("ssm_state_size");
+    s.n_groups = static_cast<int>(r.integer("n_groups", 1));
+    s.d_conv = static_cast<int>(r.integer("conv_kernel", 4));
+  } else if (mt == "qwen3_next") {
+    s.gdn_k_heads = r.positive("linear_num_key_heads");
+    s.gdn_v_heads = r.positive("linear_num_value_heads");
+    s.gdn_k_dim = r.positive("linear_key_head_dim");
+    s.gdn_v_dim = r.positive("linear_value_head_dim");
+    s.gdn_conv = r.positive("linear_conv_kernel_dim");
+  }
+
+  // ---- per-layer pattern --------------------------------------------------------------
+  const int L = a.num_layers;
+  std::vector<Layer> layers(L);
+  const Mixer attn_mixer = mla ? Mixer::mla : Mixer::attention;
+  const int64_t sw = r.integer("sliding_window", 0);
+  for (auto& l : layers) l.mixer = attn_mixer;
+
+  if (r.has("layer_types")) {
+    const json& lt = c.at("layer_types");
+    if (!lt.is_array() || static_cast<int>(lt.size()) != L)
+      r.fail("layer_types must be a list of num_hidden_layers (" + std::to_string(L) + ") strings");
+    for (int i = 0; i < L; ++i) {
+      const std::string t = lt[i].is_string() ? lt[i].get<std::string>() : "";
+      if (t == "full_attention") {
+      } else if (t == "sliding_attention") {
+        layers[i].window_kind = Window::sliding, layers[i].window = sw;
+      } else if (t == "chunked_attention") {
+        layers[i].window_kind = Window::chunked, layers[i].window = r.integer("attention_chunk_size");
+      } else if (t == "linear_attention") {
+        layers[i].mixer = Mixer::gdn;
+      } else {
+        r.fail("layer_types[" + std::to_string(i) + "] is " + lt[i].dump() +
+               "; expected full_attention, sliding_attention, chunked_attention or linear_attention");
+      }
+    }
+  } else if (mt == "gemma2" || mt == "gpt_oss") {
+    // Gemma 2 and gpt-oss alternate, starting with a sliding layer (even layers local).
+    for (int i = 0; i < L; i += 2) layers[i].window_kind = Window::sliding, layers[i].window = sw;
+  } else if (mt == "gemma3_text" || mt == "gemma3") {
+    // Gemma 3: global when (i + 1) % sliding_window_pattern == 0 (5 local : 1 global).
+    const int64_t p = r.integer("sliding_window_pattern", 6);
+    for (int i = 0; i < L; ++i)
+      if (p <= 0 || (i + 1) % p != 0) layers[i].window_kind = Window::sliding, layers[i].window = sw;
+  } else if (mt == "llama4_text" || mt == "llama4") {
+    // Llama 4: RoPE layers use chunked attention; NoPE layers ((i+1) % 4 == 0 by default) are global
+    // (meta-llama/llama-models models/llama4/model.py).
+    const int64_t chunk = r.integer("attention_chunk_size", 8192);
+    for (int i = 0; i < L; ++i) {
+      bool rope = (i + 1) % 4 != 0;
+      if (r.has("no_rope_layers") && c.at("no_rope_layers").is_array() && static_cast<int>(c.at("no_rope_layers").size()) == L)
+        rope = c.at("no_rope_layers")[i].get<int>() != 0;
+      if (rope && chunk > 0) layers[i].window_kind = Window::chunked, layers[i].window = chunk;
+    }
+  } else if (mt == "qwen3_next") {
+    const int64_t every = r.integer("full_attention_interval", 4);
+    for (int i = 0; i < L; ++i)
+      if ((i + 1) % every != 0) layers[i].mixer = Mixer::gdn;
+  } else if (mt == "jamba") {
+    const int64_t per = r.integer("attn_layer_period", 8), off = r.integer("attn_layer_offset", 4);
+    for (int i = 0; i < L; ++i)
+      if (i % per != off) layers[i].mixer = Mixer::mamba1;
+  } else if (mt == "nemotron_h") {
+    const std::string pat = r.string("hybrid_override_pattern", "");
+    if (static_cast<int>(pat.size()) != L)
+      r.fail("hybrid_override_pattern has " + std::to_string(pat.size()) + " characters; num_hidden_layers is " +
+             std::to_string(L));
+    for (int i = 0; i < L; ++i) {
+      switch (pat[i]) {
+        case 'M': layers[i] = {Mixer::mamba2, Window::full, 0, Ffn::none}; break;
+        case '*': layers[i] = {Mixer::attention, Window::full, 0, Ffn::none}; break;
+        case '-': layers[i] = {Mixer::none, Window::full, 0, Ffn::dense}; break;
+        case 'E': layers[i] = {Mixer::none, Window::full, 0, Ffn::moe}; break;
+        default: r.fail(std::string("hybrid_override_pattern has an unknown layer '") + pat[i] + "' (M * - E)");
+      }
+    }
+  } else if (sw > 0 && (mt == "mistral" || mt == "mixtral" || mt == "phi3" ||
+                        ((mt == "qwen2" || mt == "qwen3" || mt == "qwen2_moe" || mt == "qwen3_moe") &&
+                         r.boolean("use_sliding_window", false)))) {
+    for (auto& l : layers) l.window_kind = Window::sliding, l.window = sw;
+  }
+  for (int i = 0; i < L; ++i)
+    if (layers[i].window_kind == Window::sliding && layers[i].window <= 0)
+      r.fail("layer " + std::to_string(i) + " is a sliding-window layer but sliding_window is not set");
+
+  // Which layers are MoE (data/model-configs.md "MoE layer selection").
+  if (m.num_experts > 0 && mt != "nemotron_h") {
+    for (int i = 0; i < L; ++i) {
+      bool moe = true;
+      if (r.has("first_k_dense_replace") || r.has("moe_layer_freq")) {
+        const int64_t k = r.integer("first_k_dense_replace", 0), f = std::max<int64_t>(1, r.integer("moe_layer_freq", 1));
+        moe = i >= k && i % f == 0;
+      } else if (r.has("interleave_moe_layer_step")) {
+        const int64_t step = std::max<int64_t>(1, r.integer("interleave_moe_layer_step"));
+        moe = (i + 1) % step == 0;
+      } else if (r.has("expert_layer_period")) {
+        moe = i % r.integer("expert_layer_period") == r.integer("expert_layer_offset", 0);
+      } else if (r.has("decoder_sparse_step") || r.has("mlp_only_layers")) {
+        const int64_t step = std::max<int64_t>(1, r.integer("decoder_sparse_step", 1));
+        moe = (i + 1) % step == 0;
+        if (r.has("mlp_only_layers") && c.at("mlp_only_layers").is_array())
+          for (const auto& x : c.at("mlp_only_layers"))
+            if (x.is_number_integer() && x.get<int>() == i) moe = false;
+      }
+      layers[i].ffn = moe ? Ffn::moe : Ffn::dense;
+    }
+  }
+  a.groups = compress(layers);
+
+  // ---- checkpoint dtype (quantization_config beats torch_dtype: MODELING.md) ----------
+  a.weight_dtype = dtype_from_torch(r.string("torch_dtype", Reader{root, where, ""}.string("torch_dtype", r.string("dtype", "bfloat16"))));
+  a.expert_dtype = a.weight_dtype;
+  const json* q = root.contains("quantization_config") ? &root.at("quantization_config")
+                  : c.contains("quantization_config") ? &c.at("quantization_config") : nullptr;
+  if (q && q->is_object()) {
+    const std::string method = q->value("quant_method", std::string());
+    if (method == "fp8") {
+      a.weight_dtype = q->contains("weight_block_size") ? DType{DType::Kind::fp8_block} : DType{DType::Kind::fp8};
+      a.expert_dtype = a.weight_dtype;
+    } else if (method == "mxfp4") {
+      a.expert_dtype = {DType::Kind::mxfp4};  // gpt-oss: experts MXFP4, attention/router/embeddings bf16
+    } else if (method == "awq" || method == "gptq") {
+      const int bits = q->value("bits", q->value("w_bit", 4));
+      const int g = q->value("group_size", q->value("q_group_size", 128));
+      a.weight_dtype = bits == 8 ? DType{DType::Kind::int8} : DType{DType::Kind::int4, g > 0 ? g : 128};
+      a.expert_dtype = a.weight_dtype;
+    } else if (method == "modelopt" || method == "compressed-tensors") {
+      const std::string algo = lower(q->value("quant_algo", std::string()));
+      if (algo.find("nvfp4") != std::string::npos) a.weight_dtype = a.expert_dtype = {DType::Kind::nvfp4};
+      else if (algo.find("fp8") != std::string::npos) a.weight_dtype = a.expert_dtype = {DType::Kind::fp8};
+      else warnings.push_back(where + ": quantization_config '" + method + "' not understood; weights read as " + a.weight_dtype.name());
+    } else if (!method.empty()) {
+      warnings.push_back(where + ": quantization_config quant_method '" + method + "' not understood; weights read as " +
+                         a.weight_dtype.name());
+    }
+  }
+  return a;
+}
+
+}  // namespace mlcalc
