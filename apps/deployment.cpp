@@ -1,0 +1,106 @@
+#include "deployment.hpp"
+
+#include <fmt/format.h>
+
+#include "common.hpp"
+
+namespace mlcalc {
+
+void add_deployment_options(CLI::App& app, DeploymentOptions& o, bool perf) {
+  app.add_option("--model,-m", o.model, "model: database name, Hugging Face id, or config.json path")->required();
+  app.add_option("--gpu,-g", o.gpu, "GPU (see `mlcalc list gpus`)")->required();
+  add_count(app, "--tp", o.tp, "tensor-parallel degree (default 1)");
+  add_count(app, "--pp", o.pp, "pipeline-parallel degree (default 1)");
+  add_count(app, "--ep", o.ep, "expert-parallel degree, MoE only (default 1)");
+  app.add_option("--weights", o.weights, "weight dtype (default: the checkpoint's)");
+  app.add_option("--kv-dtype", o.kv_dtype, "KV-cache dtype (default bf16)");
+  app.add_option("--state-dtype", o.state_dtype, "recurrent-state dtype (default bf16)");
+  app.add_option("--interconnect", o.interconnect, "link for TP/EP/PP traffic (default: the GPU's scale-up link)");
+  add_real(app, "--gpu-mem-util", o.gpu_mem_util, "fraction of GPU memory the engine may use (default 0.9)", 0, 1);
+  add_real(app, "--overhead-gib", o.overhead_gib, "runtime reserve per GPU: CUDA context, NCCL, allocator (default 1 GiB)", -1e-9, 1e4);
+  if (perf) {
+    app.add_option("--mode", o.mode, "roofline (upper bound) or realistic (default)")
+        ->check(CLI::IsMember({"roofline", "realistic"}));
+    add_real(app, "--mem-eff", o.mem_eff, "override: achieved fraction of peak memory bandwidth", 0, 1);
+    add_real(app, "--compute-eff", o.compute_eff, "override: achieved fraction of the matmul peak", 0, 1);
+  }
+}
+
+Deployment make_deployment(Context& ctx, const DeploymentOptions& o) {
+  Database& db = ctx.db();
+  const ModelEntry& m = db.model(o.model);
+  const Gpu& g = db.gpu(o.gpu);
+  Deployment d;
+  d.arch = &m.arch;
+  d.params = count_params(m.arch);
+  d.gpu = &g;
+  d.tp = static_cast<int>(o.tp), d.pp = static_cast<int>(o.pp), d.ep = static_cast<int>(o.ep);
+  if (o.tp > 4096 || o.pp > 4096 || o.ep > 4096) throw Error("tp, pp and ep must be at most 4096", ErrorKind::usage);
+  check_parallelism(m.arch, d.tp, d.pp, d.ep);
+  d.weights = o.weights.empty() ? m.arch.weight_dtype : parse_dtype(o.weights);
+  d.experts = o.weights.empty() ? m.arch.expert_dtype : d.weights;
+  // KV dtype default bf16 (vLLM's "auto" = the activation dtype), also for fp8 weights.
+  d.kv = o.kv_dtype.empty() ? DType{DType::Kind::bf16} : parse_dtype(o.kv_dtype);
+  d.state = parse_dtype(o.state_dtype);
+  d.mode = o.mode == "roofline" ? Mode::roofline : Mode::realistic;
+  d.gpu_mem_util = o.gpu_mem_util;
+  d.block_size = static_cast<int>(o.block_size);
+  d.runtime_overhead_bytes = o.overhead_gib * kGiB;
+
+  // Compute dtype: the tensor-core type of the weights, else the next one the GPU has.
+  // Expert weights dominate MoE compute, so they pick the class when they differ.
+  const ComputeClass want = preferred_compute(d.arch->moe.num_experts > 0 ? d.experts : d.weights);
+  d.peak = resolve_peak(g, want);
+  if (d.peak.fell_back)
+    ctx.warn(fmt::format("{} has no {} tensor cores: matmuls run at its {} peak ({:.0f} TFLOP/s)", g.id,
+                         compute_class_name(want), compute_class_name(d.peak.used), d.peak.flop_per_s / kTera));
+  d.eff = default_efficiency(d.mode, g, d.weights, d.peak.used);
+  if (o.mem_eff > 0) d.eff.memory_bw = o.mem_eff, d.eff.memory_source = "--mem-eff";
+  if (o.compute_eff > 0) d.eff.matmul = o.compute_eff, d.eff.matmul_source = "--compute-eff";
+
+  // Link: --interconnect, else the GPU's scale-up link, else its host link (PCIe).
+  if (d.tp * d.pp > 1) {
+    std::string link = o.interconnect;
+    if (link.empty()) link = g.scale_up_id;
+    if (link.empty()) {
+      link = g.host_link_id.empty() ? "pcie4" : g.host_link_id;
+      ctx.warn(fmt::format("{} has no scale-up link: TP/PP traffic goes over {}", g.id, link));
+    }
+    d.link = &db.interconnect(link);
+    if (g.scale_up_domain > 0 && d.tp * d.pp > g.scale_up_domain && o.interconnect.empty())
+      ctx.warn(fmt::format("tp x pp = {} exceeds the {}-GPU scale-up domain of {}; traffic beyond it is slower than modelled "
+                           "(pass --interconnect)", d.tp * d.pp, g.scale_up_domain, g.id));
+  }
+  return d;
+}
+
+ojson deployment_json(const Deployment& d, const DeploymentOptions& o) {
+  return {{"model", d.arch->id},
+          {"gpu", d.gpu->id},
+          {"tp", d.tp},
+          {"pp", d.pp},
+          {"ep", d.ep},
+          {"num_gpus", d.num_gpus()},
+          {"weights", d.weights.name()},
+          {"experts", d.experts.name()},
+          {"kv_dtype", d.kv.name()},
+          {"state_dtype", d.state.name()},
+          {"mode", o.mode},
+          {"interconnect", d.link ? ojson(d.link->id) : ojson(nullptr)},
+          {"compute_dtype", std::string(compute_class_name(d.peak.used))},
+          {"peak_flop_per_s", d.peak.flop_per_s},
+          {"memory_bandwidth_bytes_per_s", d.gpu->memory_bw_bytes_per_s},
+          {"efficiency",
+           {{"memory_bandwidth", d.eff.memory_bw},
+            {"matmul", d.eff.matmul},
+            {"comm", d.eff.comm},
+            {"dequant", d.eff.dequant},
+            {"step_overhead_s", d.eff.step_overhead_s},
+            {"small_gemm_rows", d.eff.small_gemm_rows},
+            {"memory_source", d.eff.memory_source},
+            {"matmul_source", d.eff.matmul_source}}},
+          {"gpu_mem_util", d.gpu_mem_util},
+          {"runtime_overhead_bytes", d.runtime_overhead_bytes}};
+}
+
+}  // namespace mlcalc

@@ -1,0 +1,26 @@
+// Options shared by throughput, vram infer and cost: model + GPU + parallelism + dtypes,
+// turned into a Deployment (with its warnings) in one place.
+#pragma once
+#include "cli.hpp"
+#include "inference.hpp"
+
+namespace mlcalc {
+
+struct DeploymentOptions {
+  std::string model, gpu, interconnect;
+  double tp = 1, pp = 1, ep = 1;
+  std::string weights, kv_dtype, state_dtype = "bf16", mode = "realistic";
+  double mem_eff = 0, compute_eff = 0, gpu_mem_util = 0.9, block_size = 16, overhead_gib = 1.0;
+};
+
+/// Adds --model --gpu --tp --pp --ep --weights --kv-dtype --state-dtype --interconnect and,
+/// when `perf`, --mode --mem-eff --compute-eff.
+void add_deployment_options(CLI::App& app, DeploymentOptions& o, bool perf);
+
+/// Resolves names, checks the parallelism, picks efficiencies; warnings go to ctx.
+Deployment make_deployment(Context& ctx, const DeploymentOptions& o);
+
+/// JSON of the deployment's inputs (resolved ids, dtypes, efficiencies and their sources).
+ojson deployment_json(const Deployment& d, const DeploymentOptions& o);
+
+}  // namespace mlcalc

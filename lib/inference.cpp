@@ -1,0 +1,333 @@
+#include "inference.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "common.hpp"
+
+namespace mlcalc {
+
+void check_parallelism(const Architecture& a, int tp, int pp, int ep) {
+  if (tp < 1 || pp < 1 || ep < 1) throw Error("tp, pp and ep must be at least 1", ErrorKind::usage);
+  const bool has_attention = kv_layers(a) > 0;
+  if (has_attention && a.mla.kv_lora_rank == 0) {
+    if (a.attn.num_heads % tp != 0)
+      throw Error("tp " + std::to_string(tp) + " does not divide the " + std::to_string(a.attn.num_heads) +
+                  " attention heads of " + a.id);
+    // KV heads are split across TP ranks; with fewer KV heads than ranks they are replicated,
+    // which needs tp to be a multiple of n_kv (vLLM's rule).
+    const int kv = a.attn.num_kv_heads;
+    if (kv % tp != 0 && tp % kv != 0)
+      throw Error("tp " + std::to_string(tp) + " neither divides nor is a multiple of the " + std::to_string(kv) +
+                  " KV heads of " + a.id);
+  } else if (a.mla.kv_lora_rank > 0 && a.attn.num_heads % tp != 0) {
+    throw Error("tp " + std::to_string(tp) + " does not divide the " + std::to_string(a.attn.num_heads) + " MLA heads of " + a.id);
+  }
+  if (a.dense.intermediate > 0 && a.dense.intermediate % tp != 0 && a.moe.num_experts == 0)
+    throw Error("tp " + std::to_string(tp) + " does not divide intermediate_size " + std::to_string(a.dense.intermediate));
+  if (pp > a.num_layers)
+    throw Error("pp " + std::to_string(pp) + " exceeds the " + std::to_string(a.num_layers) + " layers of " + a.id);
+  if (ep > 1) {
+    if (a.moe.num_experts == 0) throw Error("ep " + std::to_string(ep) + " given for " + a.id + ", which has no experts (ep needs a MoE model)");
+    if (a.moe.num_experts % ep != 0)
+      throw Error("ep " + std::to_string(ep) + " does not divide the " + std::to_string(a.moe.num_experts) + " experts of " + a.id);
+    if (tp % ep != 0)
+      throw Error("ep " + std::to_string(ep) + " must divide tp " + std::to_string(tp) +
+                  " (experts are sharded within the tensor-parallel group; attention data parallelism is not modelled)");
+  }
+}
+
+Efficiency default_efficiency(Mode mode, const Gpu& gpu, const DType& w, ComputeClass used) {
+  Efficiency e;
+  if (mode == Mode::roofline) {
+    e.memory_source = e.matmul_source = "roofline: peak (efficiency 1, no overheads, no link latency)";
+    return e;
+  }
+  // Memory: the measured copy fraction from hardware-db when present; otherwise 0.80, below
+  // every measured value in hardware-db (H100 0.90, H200 0.90; MODELING.md).
+  if (gpu.eff_memory_bw > 0) {
+    e.memory_bw = gpu.eff_memory_bw;
+    e.memory_source = "hardware-db " + gpu.id + " [efficiency]: " + gpu.eff_source;
+  } else {
+    e.memory_bw = 0.80;
+    e.memory_source = "default 0.80 (no measurement for " + gpu.id + " in hardware-db)";
+  }
+  // Matmul: MAMF (measured max achievable matmul) fraction for the dtype used, else 0.70.
+  const double m = used == ComputeClass::fp8 ? gpu.eff_matmul_fp8 : gpu.eff_matmul_bf16;
+  if (m > 0) {
+    e.matmul = m;
+    e.matmul_source = "hardware-db " + gpu.id + " [efficiency] " + std::string(compute_class_name(used)) + ": " + gpu.eff_source;
+  } else {
+    e.matmul = 0.70;
+    e.matmul_source = "default 0.70 (no " + std::string(compute_class_name(used)) + " matmul measurement for " + gpu.id + ")";
+  }
+  // Weight-only int8/int4 decode kernels dequantize on the fly and stream below copy speed:
+  // gpt-fast on A100 (cases I-01..I-03) reached 1069 GB/s (int8) and 863 GB/s (int4 g32) where
+  // bf16 reached 1397 GB/s: 0.77 and 0.62 of the bf16 figure.
+  if (w.kind == DType::Kind::int8) e.dequant = 1069.20 / 1397.31;
+  if (w.kind == DType::Kind::int4) e.dequant = 862.69 / 1397.31;
+  // NCCL ring all-reduce bus bandwidth on 8xH100 ~365 GB/s of 450 (stas00/ml-engineering network/README.md).
+  e.comm = 365.0 / 450.0;
+  e.comm_latency = true;
+  // Per-step fixed cost: kernel launches with CUDA graphs, scheduling, sampling. 0.3 ms is an
+  // assumption (not a measurement): it is what separates gpt-fast's 1397 GB/s achieved at batch 1
+  // from its ~1700 GB/s copy ceiling on a 7B model (9.5 ms/token).
+  e.step_overhead_s = 0.3e-3;
+  // Small GEMMs: M rows reach M/(M+64) of the large-GEMM fraction (assumption: tiles of 64-128
+  // rows are partly empty and the weight stream dominates; no published fit).
+  e.small_gemm_rows = 64;
+  return e;
+}
+
+double weight_bytes_per_gpu(const Deployment& d) {
+  const auto& p = d.params;
+  const double experts = p.routed_experts * d.experts.bytes();
+  const double rest = (p.total - p.routed_experts) * d.weights.bytes();
+  // TP splits every matrix; PP splits layers (the embedding and LM head sit on the first and
+  // last stages: spread evenly here, the average stage).
+  return (rest + experts) / (double(d.tp) * d.pp);
+}
+
+namespace {
+
+// Fraction of the KV cache one TP rank holds: heads split, replicated when n_kv < tp;
+// MLA latent cache replicated on every rank (MODELING.md "Tensor parallel").
+double kv_share(const Deployment& d) {
+  const Architecture& a = *d.arch;
+  if (a.mla.kv_lora_rank > 0) return 1.0;
+  return std::max(1.0 / d.tp, 1.0 / a.attn.num_kv_heads);
+}
+
+double round_up(double x, double m) { return m > 0 ? std::ceil(x / m) * m : x; }
+
+// Expected distinct experts hit by `tokens` tokens with uniform top-k routing:
+// E * (1 - (1 - k/E)^tokens)  (MODELING.md "Inference time").
+double experts_touched(const MoeSpec& m, double tokens) {
+  if (m.num_experts == 0) return 0;
+  const double E = m.num_experts, k = m.top_k;
+  return E * (1.0 - std::pow(1.0 - k / E, tokens));
+}
+
+// Time of one ring all-reduce of `bytes` among t ranks: 2(t-1)/t * bytes / bw + 2(t-1) * latency.
+double allreduce_s(const Deployment& d, double bytes, int t) {
+  if (t <= 1 || !d.link) return 0;
+  double s = 2.0 * (t - 1) / t * bytes / (d.link->bandwidth_bytes_per_s * d.eff.comm);
+  if (d.eff.comm_latency) s += 2.0 * (t - 1) * d.link->latency_s;
+  return s;
+}
+
+// All-to-all among e ranks: each rank sends (e-1)/e of `bytes`.
+double alltoall_s(const Deployment& d, double bytes, int e) {
+  if (e <= 1 || !d.link) return 0;
+  double s = (e - 1.0) / e * bytes / (d.link->bandwidth_bytes_per_s * d.eff.comm);
+  if (d.eff.comm_latency) s += d.link->latency_s;
+  return s;
+}
+
+}  // namespace
+
+double kv_bytes_per_gpu_per_seq(const Deployment& d, double context, bool paged) {
+  const double ctx = paged ? round_up(context, d.block_size) : context;
+  return kv_bytes_per_sequence(*d.arch, ctx, d.kv) * kv_share(d) / d.pp;
+}
+
+double state_bytes_per_gpu_per_seq(const Deployment& d) {
+  return state_bytes_per_sequence(*d.arch, d.state) / (double(d.tp) * d.pp);
+}
+
+Step forward_step(const Deployment& d, double batch, double context, double prefill_tokens, double prompt_len) {
+  const Architecture& a = *d.arch;
+  const ParamCounts& p = d.params;
+  const double tp = d.tp, pp = d.pp;
+  // Pipeline: the batch moves as min(pp, batch) micro-batches; a token crosses all stages, so
+  // one step of the whole batch takes pp stage-times of one micro-batch (plus hand-offs).
+  const double micro = std::min(pp, std::max(1.0, batch));
+  const double b = batch / micro, pre = prefill_tokens / micro;
+  const double tokens = b + pre;  // rows of every GEMM in this micro-batch
+
+  Step s;
+  // Weights read once per micro-batch per stage: everything but the embedding table (a gather)
+  // and the routed experts; of those, only the experts the tokens touch.
+  const double embed_bytes = p.embedding * d.weights.bytes();
+  const double dense_bytes = (p.total - p.routed_experts) * d.weights.bytes() - embed_bytes;
+  const double one_expert_bytes = p.one_expert_per_layer * d.experts.bytes();
+  const double expert_bytes = p.num_moe_layers * experts_touched(a.moe, tokens) * one_expert_bytes;
+  s.weight_bytes = (dense_bytes + expert_bytes) / (tp * pp);
+  // KV: read the whole context of every decoding sequence; write the new tokens.
+  s.kv_bytes = b * kv_bytes_per_gpu_per_seq(d, context, false) +
+               pre * kv_bytes_per_gpu_per_seq(d, 1, false);
+  if (pre > 0 && prompt_len > 0)  // chunked prefill re-reads the prompt's earlier KV (half on average)
+    s.kv_bytes += pre * kv_bytes_per_gpu_per_seq(d, prompt_len / 2, false);
+  // Recurrent state: read and written once per sequence per step.
+  s.state_bytes = 2.0 * (b + (prompt_len > 0 ? pre / prompt_len : 0)) * state_bytes_per_gpu_per_seq(d);
+  s.total_bytes = s.weight_bytes + s.kv_bytes + s.state_bytes;
+
+  // FLOPs: 2 * active matmul params per token + attention over the context (decode) or the causal
+  // prompt (prefill part), split over the tp*pp GPUs.
+  s.flops = (b * decode_flops_per_token(a, p, context)) / (tp * pp);
+  if (pre > 0) {
+    const double per_prompt = prompt_len > 0 ? prompt_len : pre;
+    s.flops += (pre / per_prompt) * prefill_flops(a, p, per_prompt) / (tp * pp);
+  }
+
+  const double bw = d.gpu->memory_bw_bytes_per_s * d.eff.memory_bw;
+  const double weight_bw = bw * d.eff.dequant;
+  s.t_memory = s.weight_bytes / weight_bw + (s.kv_bytes + s.state_bytes) / bw;
+  double eff_mm = d.eff.matmul;
+  if (d.eff.small_gemm_rows > 0) eff_mm *= tokens / (tokens + d.eff.small_gemm_rows);
+  s.matmul_eff = eff_mm;
+  s.t_compute = s.flops / (d.peak.flop_per_s * eff_mm);
+
+  // Communication per stage: TP all-reduces after the mixer and after the FFN of each layer
+  // (Megatron-LM: 2 per layer), MoE all-to-all dispatch + combine under EP, PP hand-off.
+  const double act = tokens * a.hidden * d.act_bytes;
+  double comm = 0;
+  for (const auto& g : a.groups) {
+    const double layers = g.num_layers / pp;
+    if (g.mixer != Mixer::none) comm += layers * allreduce_s(d, act, d.tp);
+    if (g.ffn == Ffn::dense) comm += layers * allreduce_s(d, act, d.tp);
+    if (g.ffn == Ffn::moe) {
+      if (d.ep > 1) {
+        // Each token goes to k experts and comes back: dispatch + combine (DeepSeek ISCA'25 2.3.2).
+        comm += layers * 2.0 * alltoall_s(d, tokens * a.moe.top_k * a.hidden * d.act_bytes, d.ep);
+        if (d.tp / d.ep > 1) comm += layers * allreduce_s(d, act, d.tp / d.ep);
+      } else {
+        comm += layers * allreduce_s(d, act, d.tp);
+      }
+    }
+  }
+  double handoff = 0;
+  if (d.pp > 1 && d.link) {
+    handoff = act / (d.link->bandwidth_bytes_per_s * d.eff.comm) + (d.eff.comm_latency ? d.link->latency_s : 0);
+  }
+  s.t_comm = comm;
+  s.t_overhead = d.eff.step_overhead_s;
+  const double stage = std::max(s.t_memory, s.t_compute) + s.t_comm + s.t_overhead;
+  s.time = pp * stage + (pp - 1) * handoff;
+  if (s.t_comm > std::max(s.t_memory, s.t_compute)) s.bound = "communication";
+  else s.bound = s.t_compute > s.t_memory ? "compute" : "memory";
+  // Report per-step totals of the whole step (all micro-batches), per GPU.
+  s.weight_bytes *= micro, s.kv_bytes *= micro, s.state_bytes *= micro, s.total_bytes *= micro, s.flops *= micro;
+  s.t_memory *= pp, s.t_compute *= pp, s.t_comm = s.t_comm * pp + (pp - 1) * handoff, s.t_overhead *= pp;
+  return s;
+}
+
+Step prefill_step(const Deployment& d, double batch, double tokens) {
+  // Prefill as a step with no decoding sequences and batch*tokens prompt tokens.
+  return forward_step(d, 0, 0, batch * tokens, tokens);
+}
+
+InferenceMemory inference_memory(const Deployment& d, double batch, double context) {
+  InferenceMemory m;
+  const Architecture& a = *d.arch;
+  m.capacity = d.gpu->memory_bytes;
+  m.weights = weight_bytes_per_gpu(d);
+  m.kv = batch * kv_bytes_per_gpu_per_seq(d, context, true);
+  m.state = batch * state_bytes_per_gpu_per_seq(d);
+  // Activation workspace of one step of max_batched_tokens: hidden states, QKV, the MLP's
+  // intermediate (gate+up), in bf16, split by TP; plus fp32 logits of the sequences sampled.
+  // (vLLM profiles this with a dummy forward of max_num_batched_tokens; this is our estimate.)
+  const double T = std::min(d.max_batched_tokens, std::max(1.0, batch * context));
+  const double inter = std::max<double>(a.dense.intermediate, double(a.moe.expert_intermediate) * std::max(1, a.moe.top_k));
+  m.activations = T * (4.0 * a.hidden + 2.0 * inter / d.tp) * d.act_bytes + std::min(batch, 1024.0) * a.vocab * 4.0 / d.tp;
+  m.other = d.runtime_overhead_bytes;
+  m.total = m.weights + m.kv + m.state + m.activations + m.other;
+  m.fits = m.total <= m.capacity * d.gpu_mem_util;
+  return m;
+}
+
+BatchRow evaluate_batch(const Deployment& d, double batch, double input, double output) {
+  BatchRow r;
+  r.batch = batch;
+  r.prefill = prefill_step(d, batch, input);
+  // Decode at the mean context of the generation (input + output/2).
+  r.decode = forward_step(d, batch, input + output / 2.0);
+  r.ttft_s = r.prefill.time;
+  r.tpot_s = r.decode.time;
+  r.e2e_s = r.ttft_s + (output - 1) * r.tpot_s;
+  r.tokens_per_s_per_user = 1.0 / r.tpot_s;
+  r.decode_tokens_per_s = batch / r.tpot_s;
+  r.output_tokens_per_s = batch * output / r.e2e_s;
+  r.output_tokens_per_s_per_gpu = r.output_tokens_per_s / d.num_gpus();
+  // MBU and MFU of the decode step: achieved bytes/s and FLOP/s over the peaks (per GPU).
+  r.mbu = r.decode.total_bytes / r.decode.time / d.gpu->memory_bw_bytes_per_s;
+  r.mfu = r.decode.flops / r.decode.time / d.peak.flop_per_s;
+  r.memory = inference_memory(d, batch, input + output);
+  return r;
+}
+
+Serving evaluate_serving(const Deployment& d, double input, double output, double concurrency, double max_batch,
+                         double tpot_slo_s, double ttft_slo_s) {
+  Serving s;
+  // Memory bound on concurrency: the KV (and state) left after weights, workspace and reserve,
+  // each request holding its full input + output context (paged, block-rounded).
+  const InferenceMemory base = inference_memory(d, 0, input + output);
+  const double free_bytes = d.gpu->memory_bytes * d.gpu_mem_util - base.weights - base.activations - base.other;
+  const double per_req = kv_bytes_per_gpu_per_seq(d, input + output, true) + state_bytes_per_gpu_per_seq(d);
+  s.max_concurrency_memory = free_bytes > 0 ? std::floor(free_bytes / per_req) : 0;
+
+  auto at = [&](double c, Serving& out) {
+    // Each iteration decodes c tokens and prefills the arrivals: c * input / output prompt tokens
+    // on average (MODELING.md "Continuous batching").
+    const double pre = c * input / output;
+    out.concurrency = c;
+    out.prefill_tokens_per_step = pre;
+    out.step = forward_step(d, c, input + output / 2.0, pre, input);
+    out.tpot_s = out.step.time;
+    out.output_tokens_per_s = c / out.step.time;
+    out.requests_per_s = out.output_tokens_per_s / output;
+    out.total_tokens_per_s = out.requests_per_s * (input + output);
+    // A new request waits half an iteration on average, then its prompt is prefilled alongside
+    // the running decodes (one iteration, or its own prefill time when longer).
+    const double own = prefill_step(d, 1, input).time;
+    out.ttft_s = 0.5 * out.step.time + std::max(out.step.time, own);
+    out.e2e_s = out.ttft_s + (output - 1) * out.tpot_s;
+  };
+  auto ok = [&](const Serving& x) {
+    return (tpot_slo_s <= 0 || x.tpot_s <= tpot_slo_s) && (ttft_slo_s <= 0 || x.ttft_s <= ttft_slo_s);
+  };
+
+  if (concurrency > 0) {
+    at(concurrency, s);
+    s.limited_by = "fixed";
+    return s;
+  }
+  double hi = std::min(s.max_concurrency_memory, max_batch > 0 ? max_batch : 1e9);
+  s.limited_by = (max_batch > 0 && max_batch <= s.max_concurrency_memory) ? "max-batch" : "memory";
+  if (hi < 1) {
+    at(1, s);  // does not fit: report one request, flagged by the caller
+    s.limited_by = "memory";
+    s.concurrency = 0;
+    return s;
+  }
+  Serving top;
+  at(hi, top);
+  if (ok(top)) {
+    top.max_concurrency_memory = s.max_concurrency_memory;
+    top.limited_by = s.limited_by;
+    return top;
+  }
+  // Step time grows with concurrency: bisect for the largest c meeting the SLOs.
+  Serving lo_s;
+  at(1, lo_s);
+  if (!ok(lo_s)) {
+    lo_s.max_concurrency_memory = s.max_concurrency_memory;
+    lo_s.limited_by = (tpot_slo_s > 0 && lo_s.tpot_s > tpot_slo_s) ? "tpot-slo" : "ttft-slo";
+    lo_s.concurrency = 0;  // no concurrency meets the SLOs
+    return lo_s;
+  }
+  double lo = 1;
+  while (hi - lo > 1) {
+    const double mid = std::floor((lo + hi) / 2);
+    Serving x;
+    at(mid, x);
+    (ok(x) ? lo : hi) = mid;
+  }
+  at(lo, s);
+  Serving next;
+  at(lo + 1, next);
+  s.limited_by = (tpot_slo_s > 0 && next.tpot_s > tpot_slo_s) ? "tpot-slo" : "ttft-slo";
+  return s;
+}
+
+}  // namespace mlcalc

@@ -1,0 +1,112 @@
+// Inference performance of one model replica (a TP x PP group of GPUs): decode steps,
+// prefill, memory per GPU, and continuous batching at steady state. Physics and sources:
+// ../shared/MODELING.md "Inference time"; every efficiency is named in Efficiency.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "hardware.hpp"
+#include "model.hpp"
+
+namespace mlcalc {
+
+enum class Mode { roofline, realistic };
+
+/// Efficiency assumptions of one evaluation; each field says where its value came from.
+struct Efficiency {
+  double memory_bw = 1;        ///< achieved fraction of peak memory bandwidth (streaming bf16/fp8 weights)
+  double matmul = 1;           ///< achieved fraction of the dense matmul peak for large GEMMs
+  double comm = 1;             ///< achieved fraction of link bandwidth in collectives
+  double dequant = 1;          ///< extra bandwidth factor of weight-only int8/int4 kernels
+  double step_overhead_s = 0;  ///< fixed time per forward step (launches, scheduling, sampling)
+  double small_gemm_rows = 0;  ///< GEMMs with M rows reach M/(M + this) of `matmul`
+  bool comm_latency = false;   ///< include per-message link latency
+  std::string memory_source, matmul_source;
+};
+
+/// A model replica: model, GPU, parallelism, dtypes.
+struct Deployment {
+  const Architecture* arch = nullptr;
+  ParamCounts params;
+  const Gpu* gpu = nullptr;
+  const Interconnect* link = nullptr;  ///< link for TP/EP/PP traffic (nullptr: single GPU)
+  int tp = 1, pp = 1, ep = 1;
+  DType weights, experts, kv{DType::Kind::bf16}, state{DType::Kind::bf16};
+  double act_bytes = 2;            ///< activation element size (bf16) on the wire
+  Mode mode = Mode::realistic;
+  Efficiency eff;
+  double gpu_mem_util = 0.9;       ///< fraction of GPU memory a serving engine may take
+  double runtime_overhead_bytes = 0;  ///< CUDA context + allocator reserve per GPU
+  double max_batched_tokens = 8192;   ///< tokens per forward step the engine sizes its workspace for
+  int block_size = 16;             ///< paged-KV block (tokens)
+  ResolvedPeak peak{};             ///< compute peak used (after dtype fallback)
+
+  int num_gpus() const { return tp * pp; }
+};
+
+/// Checks tp/pp/ep against the model (heads divisible, ep on MoE only, ...); throws Error.
+void check_parallelism(const Architecture& a, int tp, int pp, int ep);
+
+/// Default efficiencies for `mode` on `gpu` with weights `w` (sources in the .cpp).
+Efficiency default_efficiency(Mode mode, const Gpu& gpu, const DType& w, ComputeClass used);
+
+/// Time of one forward step, per GPU of the slowest (average) pipeline stage.
+struct Step {
+  double weight_bytes = 0, kv_bytes = 0, state_bytes = 0, total_bytes = 0;  ///< moved from HBM, per GPU
+  double flops = 0;                     ///< per GPU
+  double t_memory = 0, t_compute = 0, t_comm = 0, t_overhead = 0;
+  double time = 0;                      ///< seconds for the step (all pipeline stages for one token)
+  double matmul_eff = 0;                ///< efficiency used for compute (after small-GEMM reduction)
+  std::string bound;                    ///< memory | compute | communication
+};
+
+/// One decode step for `batch` sequences at `context` tokens, with `prefill_tokens` prompt
+/// tokens of new requests mixed into the same step (continuous batching; 0 for pure decode),
+/// each new request's prompt `prompt_len` long.
+Step forward_step(const Deployment& d, double batch, double context, double prefill_tokens = 0, double prompt_len = 0);
+
+/// Prefill of `batch` prompts of `tokens` each, as one step.
+Step prefill_step(const Deployment& d, double batch, double tokens);
+
+/// Per-GPU inference memory.
+struct InferenceMemory {
+  double weights = 0, kv = 0, state = 0, activations = 0, other = 0, total = 0;
+  double capacity = 0;        ///< GPU memory
+  bool fits = false;          ///< total <= capacity * gpu_mem_util
+};
+InferenceMemory inference_memory(const Deployment& d, double batch, double context);
+
+/// Per-GPU weight bytes held (not read): all experts.
+double weight_bytes_per_gpu(const Deployment& d);
+/// KV bytes per GPU for one sequence of `context` tokens (paged-block rounded if `paged`).
+double kv_bytes_per_gpu_per_seq(const Deployment& d, double context, bool paged);
+/// Recurrent-state bytes per GPU per sequence.
+double state_bytes_per_gpu_per_seq(const Deployment& d);
+
+/// One row of a batch sweep (static batch: prefill all prompts, then decode).
+struct BatchRow {
+  double batch = 0;
+  double ttft_s = 0, tpot_s = 0, e2e_s = 0;
+  double tokens_per_s_per_user = 0, output_tokens_per_s = 0, output_tokens_per_s_per_gpu = 0;
+  double decode_tokens_per_s = 0;
+  double mbu = 0, mfu = 0;     ///< of the decode step
+  Step prefill, decode;
+  InferenceMemory memory;
+};
+BatchRow evaluate_batch(const Deployment& d, double batch, double input, double output);
+
+/// Continuous batching at steady state.
+struct Serving {
+  double concurrency = 0;       ///< requests in flight
+  double max_concurrency_memory = 0;  ///< the KV-memory bound
+  double output_tokens_per_s = 0, total_tokens_per_s = 0, requests_per_s = 0;
+  double ttft_s = 0, tpot_s = 0, e2e_s = 0;
+  double prefill_tokens_per_step = 0;
+  std::string limited_by;       ///< memory | max-batch | tpot-slo | ttft-slo | fixed
+  Step step;
+};
+/// `concurrency` 0 = auto (largest that fits and meets the SLOs). SLOs 0 = none.
+Serving evaluate_serving(const Deployment& d, double input, double output, double concurrency, double max_batch,
+                         double tpot_slo_s, double ttft_slo_s);
+
+}  // namespace mlcalc
