@@ -156,27 +156,45 @@ Step forward_step(const Deployment& d, double batch, double context, double pref
   // KV: read the whole context of every decoding sequence; write the new tokens.
   s.kv_bytes = b * kv_bytes_per_gpu_per_seq(d, context, false) +
                pre * kv_bytes_per_gpu_per_seq(d, 1, false);
-  if (pre > 0 && prompt_len > 0)  // chunked prefill re-reads the prompt's earlier KV (half on average)
-    s.kv_bytes += pre * kv_bytes_per_gpu_per_seq(d, prompt_len / 2, false);
+  // Prefill attention (flash-attention tiles) reads a prompt's earlier KV once per chunk, not per
+  // token: count each prompt in the step once, at half its length on average.
+  if (pre > 0 && prompt_len > 0) s.kv_bytes += (pre / prompt_len) * kv_bytes_per_gpu_per_seq(d, prompt_len / 2, false);
   // Recurrent state: read and written once per sequence per step.
   s.state_bytes = 2.0 * (b + (prompt_len > 0 ? pre / prompt_len : 0)) * state_bytes_per_gpu_per_seq(d);
   s.total_bytes = s.weight_bytes + s.kv_bytes + s.state_bytes;
 
-  // FLOPs: 2 * active matmul params per token + attention over the context (decode) or the causal
-  // prompt (prefill part), split over the tp*pp GPUs.
-  s.flops = (b * decode_flops_per_token(a, p, context)) / (tp * pp);
+  // FLOPs, split over the tp*pp GPUs: GEMMs (2 * active matmul params per token), decode
+  // attention over the context, causal attention of the prompts being prefilled.
+  const double gemm_flops = decode_flops_per_token(a, p, 0) * tokens / (tp * pp);
+  const double dec_attn_flops = b * decode_attention_flops(a, context) / (tp * pp);
+  double pre_attn_flops = 0;
   if (pre > 0) {
     const double per_prompt = prompt_len > 0 ? prompt_len : pre;
-    s.flops += (pre / per_prompt) * prefill_flops(a, p, per_prompt) / (tp * pp);
+    pre_attn_flops = (pre / per_prompt) * (prefill_flops(a, p, per_prompt) - prefill_flops(a, p, 0) -
+                                           decode_flops_per_token(a, p, 0) * per_prompt) / (tp * pp);
   }
+  s.flops = gemm_flops + dec_attn_flops + pre_attn_flops;
 
+  // Per-kernel roofline: GEMMs, decode attention and prefill attention are separate kernels that
+  // run one after another, so each is bounded by its own max(bytes/BW, FLOPs/peak) and the step
+  // is their sum (a valid upper bound on speed, tighter than one max over the whole step).
   const double bw = d.gpu->memory_bw_bytes_per_s * d.eff.memory_bw;
   const double weight_bw = bw * d.eff.dequant;
-  s.t_memory = s.weight_bytes / weight_bw + (s.kv_bytes + s.state_bytes) / bw;
   double eff_mm = d.eff.matmul;
   if (d.eff.small_gemm_rows > 0) eff_mm *= tokens / (tokens + d.eff.small_gemm_rows);
   s.matmul_eff = eff_mm;
-  s.t_compute = s.flops / (d.peak.flop_per_s * eff_mm);
+  const double fl = d.peak.flop_per_s * eff_mm;
+  const double k_gemm_mem = s.weight_bytes / weight_bw, k_gemm_cmp = gemm_flops / fl;
+  const double pre_kv = (pre > 0 && prompt_len > 0) ? (pre / prompt_len) * kv_bytes_per_gpu_per_seq(d, prompt_len / 2, false) : 0.0;
+  const double k_dec_mem = (s.kv_bytes - pre_kv + s.state_bytes) / bw, k_dec_cmp = dec_attn_flops / fl;
+  const double k_pre_mem = pre_kv / bw, k_pre_cmp = pre_attn_flops / fl;
+  s.t_memory = s.t_compute = 0;
+  auto kernel = [&](double mem, double cmp) {
+    (mem >= cmp ? s.t_memory : s.t_compute) += std::max(mem, cmp);
+  };
+  kernel(k_gemm_mem, k_gemm_cmp);
+  kernel(k_dec_mem, k_dec_cmp);
+  kernel(k_pre_mem, k_pre_cmp);
 
   // Communication per stage: TP all-reduces after the mixer and after the FFN of each layer
   // (Megatron-LM: 2 per layer), MoE all-to-all dispatch + combine under EP, PP hand-off.
@@ -202,7 +220,7 @@ Step forward_step(const Deployment& d, double batch, double context, double pref
   }
   s.t_comm = comm;
   s.t_overhead = d.eff.step_overhead_s;
-  const double stage = std::max(s.t_memory, s.t_compute) + s.t_comm + s.t_overhead;
+  const double stage = s.t_memory + s.t_compute + s.t_comm + s.t_overhead;
   s.time = pp * stage + (pp - 1) * handoff;
   if (s.t_comm > std::max(s.t_memory, s.t_compute)) s.bound = "communication";
   else s.bound = s.t_compute > s.t_memory ? "compute" : "memory";

@@ -54,7 +54,9 @@ Efficiency default_efficiency(Mode mode, const Gpu& gpu, const DType& w, Compute
 struct Step {
   double weight_bytes = 0, kv_bytes = 0, state_bytes = 0, total_bytes = 0;  ///< moved from HBM, per GPU
   double flops = 0;                     ///< per GPU
-  double t_memory = 0, t_compute = 0, t_comm = 0, t_overhead = 0;
+  double t_memory = 0;   ///< time of the kernels limited by memory bandwidth
+  double t_compute = 0;  ///< time of the kernels limited by FLOP/s
+  double t_comm = 0, t_overhead = 0;
   double time = 0;                      ///< seconds for the step (all pipeline stages for one token)
   double matmul_eff = 0;                ///< efficiency used for compute (after small-GEMM reduction)
   std::string bound;                    ///< memory | compute | communication
