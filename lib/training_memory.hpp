@@ -1,0 +1,64 @@
+// Per-GPU memory of training: model states under ZeRO 0-3 / FSDP, activations (Korthikanti
+// et al. 2022), logits, sharding buffers, runtime overhead. Sources in the .cpp.
+#pragma once
+#include <string>
+
+#include "model.hpp"
+
+namespace mlcalc {
+
+enum class Recompute { none, selective, full };
+enum class Optimizer { adamw, adam, adam8bit, sgd, adafactor };
+enum class Precision { bf16_mixed, bf16, fp8_mixed, fp32 };
+enum class Offload { none, optimizer, optimizer_params };
+
+/// Bytes per parameter of weights, gradients and optimizer states (ZeRO paper K).
+struct StateBytes {
+  double weights = 2, gradients = 2, optimizer = 12;
+  std::string note;  ///< what the optimizer bytes hold
+};
+StateBytes state_bytes(Precision p, Optimizer o);
+
+/// A training job.
+struct TrainSetup {
+  const Architecture* arch = nullptr;  ///< nullptr: generic dense model of `params` (model states only)
+  double params = 0;                   ///< total parameters (from arch, or --params)
+  double expert_params = 0;            ///< of which routed experts (sharded by ep)
+  double largest_layer_params = 0;     ///< biggest single module (ZeRO-3 gather buffer)
+  int num_gpus = 1, tp = 1, pp = 1, cp = 1, ep = 1;
+  int zero = 0;                        ///< 0..3
+  int shard_group = 0;                 ///< FSDP hybrid: shard within groups of this size (0 = all DP ranks)
+  double micro_batch = 1, seq = 2048;
+  Recompute recompute = Recompute::none;
+  bool flash_attn = true, sequence_parallel = false, dropout = false;
+  Precision precision = Precision::bf16_mixed;
+  Optimizer optimizer = Optimizer::adamw;
+  Offload offload = Offload::none;
+  double overhead_bytes = 0;           ///< CUDA context + allocator fragmentation
+};
+
+/// Per-GPU training memory, bytes.
+struct TrainMemory {
+  int dp = 1;                    ///< data-parallel degree
+  int shard = 1;                 ///< ranks the ZeRO/FSDP states are sharded over
+  double weights = 0, gradients = 0, optimizer = 0, activations = 0, logits = 0, buffers = 0, overhead = 0;
+  double total = 0;
+  double cpu = 0;                ///< host memory per GPU when offloading
+  double activations_per_sample = 0;  ///< activations + logits per micro-batch sample
+};
+
+/// Checks the setup (GPU counts divisible, offload needs ZeRO, ...); throws Error.
+void check_train_setup(const TrainSetup& s);
+
+TrainMemory training_memory(const TrainSetup& s);
+
+/// Activation bytes of ONE transformer layer, sequence s, micro-batch b, on one GPU
+/// (Korthikanti et al. 2022 Table 2, generalized to GQA, gated and MoE MLPs, window-free).
+/// `dropout` adds the dropout masks of the paper's GPT model (off for modern LLMs).
+double layer_activation_bytes(const Architecture& a, const LayerGroup& g, double s, double b, int tp, bool sp,
+                               Recompute r, bool flash, bool dropout);
+
+/// The largest micro-batch whose total fits in `capacity` bytes (closed form; 0 if none).
+double max_micro_batch(const TrainSetup& s, double capacity);
+
+}  // namespace mlcalc
