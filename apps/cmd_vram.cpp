@@ -13,8 +13,9 @@ namespace {
 struct TrainOptions {
   std::string model, gpu, fsdp, recompute = "none", optimizer = "adamw", precision = "bf16-mixed", offload = "none";
   double params = 0, num_gpus = 1, tp = 1, pp = 1, cp = 1, ep = 1, zero = 0, shard_group = 0, micro_batch = 1, seq = 2048;
-  double overhead_gib = 1.5;
-  bool flash_attn = true, sp = false, check = false;
+  double overhead_gib = 1.5, gpus_per_node = 8, largest_layer = 0;
+  std::string formula = "mlcalc";
+  bool flash_attn = true, sp = false, check = false, zero_init = true, old_zero2 = false;
 };
 
 struct InferOptions {
@@ -94,6 +95,26 @@ void run_train(Context& ctx, const TrainOptions& o) {
   s.sequence_parallel = o.sp;
   s.overhead_bytes = o.overhead_gib * kGiB;
   if (s.sequence_parallel && s.tp == 1) ctx.warn("--sequence-parallel has no effect with tp 1");
+  if (o.formula == "deepspeed") {
+    // DeepSpeed-compatible view: its estimator's model-state formulas, nothing else.
+    if (s.zero != 2 && s.zero != 3) throw Error("--formula deepspeed covers ZeRO 2 and 3 (pass --zero 2 or 3)", ErrorKind::usage);
+    check_train_setup(s);
+    const int gpn = static_cast<int>(o.gpus_per_node);
+    if (s.num_gpus % gpn != 0 && s.num_gpus > gpn) throw Error("--num-gpus must be a multiple of --gpus-per-node");
+    const int nodes = std::max(1, s.num_gpus / gpn);
+    const double L = o.largest_layer > 0 ? o.largest_layer : s.largest_layer_params;
+    const DeepSpeedEstimate e = deepspeed_estimate(s.params, L, std::min(gpn, s.num_gpus), nodes, s.zero, s.offload != Offload::none,
+                                                   s.offload == Offload::optimizer_params, o.zero_init, o.old_zero2);
+    ojson r = {{"formula", e.formula}, {"per_gpu", {{"total_bytes", e.gpu_bytes}}}, {"cpu_bytes_per_node", e.cpu_bytes},
+               {"params", s.params}, {"largest_layer_params", L}};
+    Table t;
+    t.title = fmt::format("DeepSpeed estimator view ({}): {} params, largest layer {}, {} GPUs", e.formula, fmt_si(s.params), fmt_si(L), s.num_gpus);
+    t.columns = {"quantity", "GB (2^30 B, as DeepSpeed prints)"};
+    t.rows = {{"per GPU", fmt_num(e.gpu_bytes / kGiB, 2)}, {"per CPU (node)", fmt_num(e.cpu_bytes / kGiB, 2)}};
+    t.notes.push_back("model states only, DeepSpeed's constants (18 B/param incl. fp32 gradients), not mlcalc's breakdown");
+    emit(ctx, "vram train", {{"formula", "deepspeed"}, {"zero", s.zero}, {"num_gpus", s.num_gpus}, {"offload", o.offload}, {"zero_init", o.zero_init}}, r, {t});
+    return;
+  }
   const TrainMemory m = training_memory(s);
   if (s.zero > 0 && m.dp == 1) ctx.warn("ZeRO with one data-parallel rank shards nothing: no saving");
   const double cap = gpu ? gpu->memory_bytes : 0;
@@ -236,6 +257,12 @@ void add_vram(CLI::App& sub, Context& ctx) {
   train->add_option("--offload", t->offload, "none | optimizer | optimizer+params (default none)");
   add_real(*train, "--overhead-gib", t->overhead_gib, "CUDA context + allocator reserve per GPU (default 1.5)", -1e-9, 1e4);
   train->add_flag("--check", t->check, "exit 3 when it does not fit");
+  train->add_option("--formula", t->formula, "mlcalc (default) | deepspeed (DeepSpeed's estimator formulas, ZeRO 2/3)")
+      ->check(CLI::IsMember({"mlcalc", "deepspeed"}));
+  add_count(*train, "--gpus-per-node", t->gpus_per_node, "deepspeed view: GPUs per node (default 8)");
+  add_count(*train, "--largest-layer", t->largest_layer, "deepspeed view: parameters of the largest module");
+  train->add_option("--zero-init", t->zero_init, "deepspeed view: zero.Init used (default true)");
+  train->add_flag("--deepspeed-old-zero2", t->old_zero2, "deepspeed view: the pre-2024-06 ZeRO-2 formula 4P + 16P/N (what its docs print)");
   train->callback([&ctx, t] { run_train(ctx, *t); });
 
   CLI::App* infer = sub.add_subcommand("infer", "inference memory per GPU (weights, KV cache, state) and what fits");

@@ -63,15 +63,16 @@ Efficiency default_efficiency(Mode mode, const Gpu& gpu, const DType& w, Compute
   }
   // Weight-only int8/int4 decode kernels dequantize on the fly and stream below copy speed:
   // gpt-fast on A100 (cases I-01..I-03) reached 1069 GB/s (int8) and 863 GB/s (int4 g32) where
-  // bf16 reached 1397 GB/s: 0.77 and 0.62 of the bf16 figure.
+  // bf16 reached 1397 GB/s: 0.77 and 0.62 of the bf16 figure, applied as a ratio on top of the
+  // memory-bandwidth fraction (fitted on I-02/I-03; I-04..I-08 are the out-of-sample checks).
   if (w.kind == DType::Kind::int8) e.dequant = 1069.20 / 1397.31;
   if (w.kind == DType::Kind::int4) e.dequant = 862.69 / 1397.31;
   // NCCL ring all-reduce bus bandwidth on 8xH100 ~365 GB/s of 450 (stas00/ml-engineering network/README.md).
   e.comm = 365.0 / 450.0;
   e.comm_latency = true;
   // Per-step fixed cost: kernel launches with CUDA graphs, scheduling, sampling. 0.3 ms is an
-  // assumption (not a measurement): it is what separates gpt-fast's 1397 GB/s achieved at batch 1
-  // from its ~1700 GB/s copy ceiling on a 7B model (9.5 ms/token).
+  // assumption, not a measurement (gpt-fast's batch-1 gap between 1397 GB/s achieved and ~1700 GB/s
+  // copy bandwidth is ~1.7 ms per token, so this is on the optimistic side).
   e.step_overhead_s = 0.3e-3;
   // Small GEMMs: M rows reach M/(M+64) of the large-GEMM fraction (assumption: tiles of 64-128
   // rows are partly empty and the weight stream dominates; no published fit).
@@ -242,12 +243,13 @@ InferenceMemory inference_memory(const Deployment& d, double batch, double conte
   m.weights = weight_bytes_per_gpu(d);
   m.kv = batch * kv_bytes_per_gpu_per_seq(d, context, true);
   m.state = batch * state_bytes_per_gpu_per_seq(d);
-  // Activation workspace of one step of max_batched_tokens: hidden states, QKV, the MLP's
-  // intermediate (gate+up), in bf16, split by TP; plus fp32 logits of the sequences sampled.
-  // (vLLM profiles this with a dummy forward of max_num_batched_tokens; this is our estimate.)
-  const double T = std::min(d.max_batched_tokens, std::max(1.0, batch * context));
+  // Activation workspace, reserved whatever the batch: one step of max_batched_tokens (hidden
+  // states, QKV, the MLP's gate+up in bf16, split by TP) plus fp32 logits of up to 256 sampled
+  // sequences (vLLM profiles a dummy forward of max_num_batched_tokens at start-up; this is our
+  // estimate of that peak, not a measurement).
+  const double T = d.max_batched_tokens;
   const double inter = std::max<double>(a.dense.intermediate, double(a.moe.expert_intermediate) * std::max(1, a.moe.top_k));
-  m.activations = T * (4.0 * a.hidden + 2.0 * inter / d.tp) * d.act_bytes + std::min(batch, 1024.0) * a.vocab * 4.0 / d.tp;
+  m.activations = T * (4.0 * a.hidden + 2.0 * inter / d.tp) * d.act_bytes + 256.0 * a.vocab * 4.0 / d.tp;
   m.other = d.runtime_overhead_bytes;
   m.total = m.weights + m.kv + m.state + m.activations + m.other;
   m.fits = m.total <= m.capacity * d.gpu_mem_util;
@@ -313,9 +315,10 @@ Serving evaluate_serving(const Deployment& d, double input, double output, doubl
   double hi = std::min(s.max_concurrency_memory, max_batch > 0 ? max_batch : 1e9);
   s.limited_by = (max_batch > 0 && max_batch <= s.max_concurrency_memory) ? "max-batch" : "memory";
   if (hi < 1) {
-    at(1, s);  // does not fit: report one request, flagged by the caller
+    at(1, s);  // does not fit: latencies of one request for reference, no throughput
     s.limited_by = "memory";
     s.concurrency = 0;
+    s.output_tokens_per_s = s.total_tokens_per_s = s.requests_per_s = 0;
     return s;
   }
   Serving top;
@@ -331,7 +334,8 @@ Serving evaluate_serving(const Deployment& d, double input, double output, doubl
   if (!ok(lo_s)) {
     lo_s.max_concurrency_memory = s.max_concurrency_memory;
     lo_s.limited_by = (tpot_slo_s > 0 && lo_s.tpot_s > tpot_slo_s) ? "tpot-slo" : "ttft-slo";
-    lo_s.concurrency = 0;  // no concurrency meets the SLOs
+    lo_s.concurrency = 0;  // no concurrency meets the SLOs: no throughput
+    lo_s.output_tokens_per_s = lo_s.total_tokens_per_s = lo_s.requests_per_s = 0;
     return lo_s;
   }
   double lo = 1;

@@ -218,3 +218,42 @@ double max_micro_batch(const TrainSetup& s, double capacity) {
 }
 
 }  // namespace mlcalc
+
+namespace mlcalc {
+
+DeepSpeedEstimate deepspeed_estimate(double P, double L, int gpus_per_node, int num_nodes, int zero, bool off_opt,
+                                     bool off_param, bool zero_init, bool old_zero2) {
+  // Transcribed from DeepSpeed (see the header); int() truncations kept where DeepSpeed has them.
+  DeepSpeedEstimate e;
+  const double N = double(gpus_per_node) * num_nodes;
+  if (zero == 2) {
+    if (off_opt) {
+      e.gpu_bytes = 2 * P;
+      e.cpu_bytes = P * std::max(4 * N, 16.0) * 1.5;
+      e.formula = "ZeRO-2 offload: gpu 2P, cpu P*max(4N,16)*1.5";
+    } else {
+      e.gpu_bytes = old_zero2 ? 4 * P + std::trunc(16 * P / N) : 2 * P + std::trunc(18 * P / N);
+      e.cpu_bytes = P * 4 * gpus_per_node * 1.5;
+      e.formula = old_zero2 ? "ZeRO-2 (before 2024-06): gpu 4P + int(16P/N)" : "ZeRO-2 (since 2024-06, PR #5099): gpu 2P + int(18P/N)";
+    }
+    return e;
+  }
+  // ZeRO-3
+  const double largest = 4 * L;
+  if (off_param && off_opt) {
+    e.gpu_bytes = largest;
+    e.cpu_bytes = zero_init ? P * 18 * 1.5 / num_nodes : std::max(P * 18 * 1.5 / num_nodes, P * 4 * gpus_per_node * 1.5);
+    e.formula = "ZeRO-3 offload params+optimizer: gpu 4L";
+  } else if (off_opt) {
+    e.gpu_bytes = largest + std::trunc(2 * P / N);
+    e.cpu_bytes = zero_init ? P * 16 * 1.5 / num_nodes : std::max(P * 16 * 1.5 / num_nodes, P * 4 * gpus_per_node * 1.5);
+    e.formula = "ZeRO-3 offload optimizer: gpu 4L + int(2P/N)";
+  } else {
+    e.gpu_bytes = largest + std::trunc(18 * P / N);
+    e.cpu_bytes = zero_init ? L * 4 * gpus_per_node * 1.5 : std::max(L * 4 * gpus_per_node * 1.5, P * 4 * gpus_per_node * 1.5);
+    e.formula = "ZeRO-3: gpu 4L + int(18P/N)";
+  }
+  return e;
+}
+
+}  // namespace mlcalc

@@ -62,3 +62,19 @@ double layer_activation_bytes(const Architecture& a, const LayerGroup& g, double
 double max_micro_batch(const TrainSetup& s, double capacity);
 
 }  // namespace mlcalc
+
+namespace mlcalc {
+
+/// DeepSpeed's own estimators (deepspeed/runtime/zero/stage_1_and_2.py
+/// estimate_zero2_model_states_mem_needs and stage3.py estimate_zero3_model_states_mem_needs,
+/// as of commit f4cb866c2, 2024-06-04): bytes per GPU and per CPU (node).
+struct DeepSpeedEstimate {
+  double gpu_bytes = 0, cpu_bytes = 0;
+  const char* formula = "";  ///< which formula produced gpu_bytes
+};
+/// `zero` 2 or 3; `largest_layer` parameters of the biggest module (ZeRO-3 only).
+/// `old_zero2` uses the pre-2024-06 ZeRO-2 formula 4P + 16P/N (what DeepSpeed's docs print).
+DeepSpeedEstimate deepspeed_estimate(double params, double largest_layer, int gpus_per_node, int num_nodes, int zero,
+                                     bool offload_optimizer, bool offload_params, bool zero_init, bool old_zero2);
+
+}  // namespace mlcalc
