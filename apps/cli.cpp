@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fmt/format.h>
 
 #include "common.hpp"
@@ -55,6 +56,14 @@ void emit(Context& ctx, const std::string& command, const ojson& inputs, const o
   }
   std::fflush(stdout);
   for (const auto& w : warnings) std::fprintf(stderr, "mlcalc: warning: %s\n", w.c_str());
+}
+
+int age_days(const std::string& iso) {
+  int y = 0, m = 0, d = 0;
+  if (std::sscanf(iso.c_str(), "%d-%d-%d", &y, &m, &d) != 3) return -1;
+  std::tm t{};
+  t.tm_year = y - 1900, t.tm_mon = m - 1, t.tm_mday = d, t.tm_hour = 12;
+  return static_cast<int>((std::time(nullptr) - timegm(&t)) / 86400);
 }
 
 double parse_count(const std::string& raw, const std::string& flag) {

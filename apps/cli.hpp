@@ -50,6 +50,8 @@ double parse_count(const std::string& s, const std::string& flag);
 std::vector<double> parse_count_list(const std::string& s, const std::string& flag);
 /// Parses a duration with a unit: 50ms, 2s, 1.5s, 300us, 1min.
 double parse_duration_s(const std::string& s, const std::string& flag);
+/// Days between an ISO date (YYYY-MM-DD) and now; -1 when it does not parse.
+int age_days(const std::string& iso);
 /// A positive finite real in (lo, hi].
 CLI::Option* add_real(CLI::App& app, const std::string& name, double& target, const std::string& desc,
                       double lo, double hi);

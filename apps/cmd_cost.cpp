@@ -19,14 +19,6 @@ struct CostOptions {
   double gpu_price = 0, utilization = 1, requests_per_day = 0, tokens_per_s = 0, fixed_monthly = 0;
 };
 
-int age_days(const std::string& iso) {
-  int y = 0, m = 0, d = 0;
-  if (std::sscanf(iso.c_str(), "%d-%d-%d", &y, &m, &d) != 3) return -1;
-  std::tm t{};
-  t.tm_year = y - 1900, t.tm_mon = m - 1, t.tm_mday = d, t.tm_hour = 12;
-  return static_cast<int>((std::time(nullptr) - timegm(&t)) / 86400);
-}
-
 void warn_if_old(Context& ctx, const std::string& what, const std::string& as_of) {
   if (age_days(as_of) > 180) ctx.warn(fmt::format("{} is dated {} (over 180 days old)", what, as_of));
 }

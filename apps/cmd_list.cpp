@@ -15,16 +15,6 @@ struct ListOptions {
   std::string model, gpu;  // prices filters
 };
 
-// Days between an ISO date "YYYY-MM-DD" and today (UTC); -1 when unparsable.
-int age_days(const std::string& iso) {
-  int y = 0, m = 0, d = 0;
-  if (std::sscanf(iso.c_str(), "%d-%d-%d", &y, &m, &d) != 3) return -1;
-  std::tm t{};
-  t.tm_year = y - 1900, t.tm_mon = m - 1, t.tm_mday = d, t.tm_hour = 12;
-  const std::time_t then = timegm(&t);
-  return static_cast<int>((std::time(nullptr) - then) / 86400);
-}
-
 void run_list(Context& ctx, const ListOptions& o) {
   Database& db = ctx.db();
   ojson result = ojson::array();

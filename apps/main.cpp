@@ -1,4 +1,5 @@
 // mlcalc: ML infrastructure calculators. A thin main over the library (ninja/bloaty style).
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 
@@ -34,11 +35,11 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
       std::string msg = e.what();
       // Did-you-mean for a mistyped subcommand.
-      if (e.get_name() == "ExtrasError" || e.get_name() == "RequiredError") {
-        std::vector<std::string> names;
-        for (const auto& c : commands()) names.push_back(c.name);
-        if (argc > 1 && argv[1][0] != '-') msg += did_you_mean(argv[1], names);
-      }
+      std::vector<std::string> names;
+      for (const auto& c : commands()) names.push_back(c.name);
+      if (argc > 1 && argv[1][0] != '-' && std::find(names.begin(), names.end(), argv[1]) == names.end())
+        msg = "unknown command '" + std::string(argv[1]) + "'" + did_you_mean(argv[1], names) +
+              " (commands: list, describe, throughput, vram, cost, breakeven)";
       std::fprintf(stderr, "mlcalc: error: %s\nRun 'mlcalc --help' for usage.\n", msg.c_str());
       return 2;
     }

@@ -25,12 +25,22 @@ int edit_distance(std::string_view a, std::string_view b) {
   return prev[b.size()];
 }
 
+namespace {
+// Separators carry little meaning in names ("llama3-8b" vs "llama-3.1-8b"): compare without them.
+std::string squeeze(std::string_view s) {
+  std::string r;
+  for (char c : lower(s))
+    if (c != '-' && c != '_' && c != '.' && c != ' ') r += c;
+  return r;
+}
+}  // namespace
+
 std::string closest(std::string_view name, const std::vector<std::string>& candidates) {
-  const std::string n = lower(name);
+  const std::string n = squeeze(name);
   std::string best;
   int best_d = 1 << 30;
   for (const auto& c : candidates) {
-    const std::string lc = lower(c);
+    const std::string lc = squeeze(c);
     int d = edit_distance(n, lc);
     // A candidate that contains the name (or vice versa) is a strong hint: "llama-3.1-8" -> "llama-3.1-8b".
     if (!n.empty() && (lc.find(n) != std::string::npos || n.find(lc) != std::string::npos))
