@@ -212,34 +212,33 @@ double kv_bytes_per_sequence(const Architecture& a, double context, const DType&
   return elems * kv.bytes();
 }
 
-double state_bytes_per_sequence(const Architecture& a, const DType& state) {
-  // vLLM MambaStateShapeCalculator (data/model-configs.md "Recurrent state"): conv + ssm state.
+namespace {
+// Recurrent-state elements (conv + ssm) of ONE layer with mixer `m`, per sequence; 0 for
+// attention. vLLM MambaStateShapeCalculator (data/model-configs.md "Recurrent state").
+double state_elems_per_layer(const Architecture& a, Mixer m) {
   const auto& s = a.ssm;
-  double elems = 0;
-  for (const auto& g : a.groups) {
-    double per = 0;
-    if (g.mixer == Mixer::mamba1) {
-      per = double(s.d_conv - 1) * s.d_inner + double(s.d_inner) * s.d_state;
-    } else if (g.mixer == Mixer::mamba2) {
-      const double di = double(s.num_heads) * s.head_dim;
-      per = double(s.d_conv - 1) * (di + 2.0 * s.n_groups * s.d_state) + di * s.d_state;
-    } else if (g.mixer == Mixer::gdn) {
-      per = double(s.gdn_conv - 1) * (2.0 * s.gdn_k_heads * s.gdn_k_dim + double(s.gdn_v_heads) * s.gdn_v_dim) +
-            double(s.gdn_v_heads) * s.gdn_k_dim * s.gdn_v_dim;
-    }
-    elems += g.num_layers * per;
+  if (m == Mixer::mamba1) return double(s.d_conv - 1) * s.d_inner + double(s.d_inner) * s.d_state;
+  if (m == Mixer::mamba2) {
+    const double di = double(s.num_heads) * s.head_dim;
+    return double(s.d_conv - 1) * (di + 2.0 * s.n_groups * s.d_state) + di * s.d_state;
   }
+  if (m == Mixer::gdn)
+    return double(s.gdn_conv - 1) * (2.0 * s.gdn_k_heads * s.gdn_k_dim + double(s.gdn_v_heads) * s.gdn_v_dim) +
+           double(s.gdn_v_heads) * s.gdn_k_dim * s.gdn_v_dim;
+  return 0;
+}
+}  // namespace
+
+double state_bytes_per_sequence(const Architecture& a, const DType& state) {
+  double elems = 0;
+  for (const auto& g : a.groups) elems += g.num_layers * state_elems_per_layer(a, g.mixer);
   return elems * state.bytes();
 }
 
 namespace {
-// Elements of recurrent state per layer; a decode step reads and writes it and does a few
-// FLOPs per element (state update + output contraction): we count 4 FLOPs per element.
-double ssm_flops_per_token(const Architecture& a, Mixer m) {
-  Architecture one = a;
-  one.groups = {LayerGroup{1, m, Window::full, 0, Ffn::none}};
-  return 4.0 * state_bytes_per_sequence(one, DType{DType::Kind::fp32}) / 4.0;
-}
+// A decode step reads and writes each layer's recurrent state and does a few FLOPs per element
+// (state update + output contraction): we count 4 FLOPs per element (an estimate).
+double ssm_flops_per_token(const Architecture& a, Mixer m) { return 4.0 * state_elems_per_layer(a, m); }
 
 double matmul_params(const Architecture& a, const ParamCounts& p) {
   // Input embedding and learned positions are gathers, not matmuls; a tied LM head still
