@@ -174,10 +174,8 @@ void run_infer(Context& ctx, const InferOptions& o) {
     ctx.warn(fmt::format("context {} is beyond the model's max_position_embeddings {}", fmt_count(context), fmt_count(double(a.max_context))));
   const InferenceMemory m = inference_memory(d, o.batch, context);
   const double budget = d.gpu->memory_bytes * d.gpu_mem_util;
-  const InferenceMemory empty = inference_memory(d, 0, context);
-  const double free_bytes = budget - empty.weights - empty.activations - empty.other;
-  const double per_seq = kv_bytes_per_gpu_per_seq(d, context, true) + state_bytes_per_gpu_per_seq(d);
-  const double max_batch = free_bytes > 0 ? std::floor(free_bytes / per_seq) : 0;
+  const double free_bytes = kv_budget_bytes(d);
+  const double max_batch = max_sequences(d, context);
   // Longest context at this batch: KV grows piecewise-linearly (window layers saturate), so bisect.
   double max_context = 0;
   {

@@ -171,7 +171,7 @@ Step forward_step(const Deployment& d, double batch, double context, double pref
   double pre_attn_flops = 0;
   if (pre > 0) {
     const double per_prompt = prompt_len > 0 ? prompt_len : pre;
-    pre_attn_flops = (pre / per_prompt) * (prefill_flops(a, p, per_prompt) - prefill_flops(a, p, 0) -
+    pre_attn_flops = (pre / per_prompt) * (prefill_flops(a, p, per_prompt) -
                                            decode_flops_per_token(a, p, 0) * per_prompt) / (tp * pp);
   }
   s.flops = gemm_flops + dec_attn_flops + pre_attn_flops;
@@ -256,6 +256,19 @@ InferenceMemory inference_memory(const Deployment& d, double batch, double conte
   return m;
 }
 
+double kv_budget_bytes(const Deployment& d) {
+  // The engine's share of GPU memory minus what does not grow with the batch (the workspace is
+  // reserved whatever the batch: see inference_memory).
+  const InferenceMemory fixed = inference_memory(d, 0, 0);
+  return d.gpu->memory_bytes * d.gpu_mem_util - fixed.weights - fixed.activations - fixed.other;
+}
+
+double max_sequences(const Deployment& d, double context) {
+  const double free_bytes = kv_budget_bytes(d);
+  const double per_seq = kv_bytes_per_gpu_per_seq(d, context, true) + state_bytes_per_gpu_per_seq(d);
+  return free_bytes > 0 ? std::floor(free_bytes / per_seq) : 0;
+}
+
 BatchRow evaluate_batch(const Deployment& d, double batch, double input, double output) {
   BatchRow r;
   r.batch = batch;
@@ -281,10 +294,9 @@ Serving evaluate_serving(const Deployment& d, double input, double output, doubl
   Serving s;
   // Memory bound on concurrency: the KV (and state) left after weights, workspace and reserve,
   // each request holding its full input + output context (paged, block-rounded).
-  const InferenceMemory base = inference_memory(d, 0, input + output);
-  const double free_bytes = d.gpu->memory_bytes * d.gpu_mem_util - base.weights - base.activations - base.other;
-  const double per_req = kv_bytes_per_gpu_per_seq(d, input + output, true) + state_bytes_per_gpu_per_seq(d);
-  s.max_concurrency_memory = free_bytes > 0 ? std::floor(free_bytes / per_req) : 0;
+  s.max_concurrency_memory = max_sequences(d, input + output);
+  // A request's own prefill time does not depend on the concurrency: compute it once.
+  const double own = prefill_step(d, 1, input).time;
 
   auto at = [&](double c, Serving& out) {
     // Each iteration decodes c tokens and prefills the arrivals: c * input / output prompt tokens
@@ -299,7 +311,6 @@ Serving evaluate_serving(const Deployment& d, double input, double output, doubl
     out.total_tokens_per_s = out.requests_per_s * (input + output);
     // A new request waits half an iteration on average, then its prompt is prefilled alongside
     // the running decodes (one iteration, or its own prefill time when longer).
-    const double own = prefill_step(d, 1, input).time;
     out.ttft_s = 0.5 * out.step.time + std::max(out.step.time, own);
     out.e2e_s = out.ttft_s + (output - 1) * out.tpot_s;
   };

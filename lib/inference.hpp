@@ -85,6 +85,12 @@ double kv_bytes_per_gpu_per_seq(const Deployment& d, double context, bool paged)
 /// Recurrent-state bytes per GPU per sequence.
 double state_bytes_per_gpu_per_seq(const Deployment& d);
 
+/// Bytes per GPU left for KV cache and state: the engine's share of memory (gpu_mem_util)
+/// minus weights, the activation workspace and the runtime reserve.
+double kv_budget_bytes(const Deployment& d);
+/// Most sequences of `context` tokens whose KV (paged) and state fit in kv_budget_bytes.
+double max_sequences(const Deployment& d, double context);
+
 /// One row of a batch sweep (static batch: prefill all prompts, then decode).
 struct BatchRow {
   double batch = 0;
