@@ -95,7 +95,6 @@ void run_list(Context& ctx, const ListOptions& o) {
     std::vector<Table> ts;
     if (model_id.empty()) ts.push_back(g);
     if (gpu_id.empty()) ts.push_back(a);
-    if (ts.size() == 2 || !g.rows.empty() || !a.rows.empty()) {}
     emit(ctx, "list", {{"what", o.what}, {"model", model_id}, {"gpu", gpu_id}},
          {{"gpu_prices", gpus}, {"api_prices", apis}}, ts);
     return;
