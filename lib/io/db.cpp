@@ -220,12 +220,7 @@ ModelEntry parse_model(const std::string& path, const toml::table& t, std::vecto
   m.stated_total = r.num("stated_params_total", false, 0, 1e15);
   m.stated_active = r.num("stated_params_active", false, 0, 1e15);
   m.stated_source = r.str("stated_source");
-  if (const toml::node* n = t.get("params_tolerance")) {
-    m.params_tolerance = r.num("params_tolerance", false, 0, 1);
-    (void)n;
-  } else {
-    r.used.insert("params_tolerance");
-  }
+  if (const double tol = r.num("params_tolerance", false, 0, 1); tol > 0) m.params_tolerance = tol;
   m.params_note = r.str("params_note");
   m.notes = r.strs("notes");
   const toml::node* cfg = r.get("config", true);
@@ -295,10 +290,7 @@ std::vector<ApiOffer> parse_api_offers(const std::string& path, const toml::tabl
     off.model = lower(o.str("model", true));
     off.usd_per_million_input = o.num("usd_per_million_input", true, 0, 1e5);
     off.usd_per_million_output = o.num("usd_per_million_output", true, 0, 1e5);
-    if (o.t.get("usd_per_million_cached_input"))
-      off.usd_per_million_cached_input = o.num("usd_per_million_cached_input", false, 0, 1e5);
-    else
-      o.used.insert("usd_per_million_cached_input");
+    if (const double c = o.num("usd_per_million_cached_input", false, 0, 1e5); c > 0) off.usd_per_million_cached_input = c;
   });
 }
 
