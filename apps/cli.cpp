@@ -1,14 +1,20 @@
 #include "cli.hpp"
 
-#include <cmath>
-#include <cstdio>
+#include <algorithm>
 #include <cstdlib>
-#include <ctime>
-#include <fmt/format.h>
+#include <ostream>
 
 #include "common.hpp"
 
-namespace mlcalc {
+#ifndef MLCALC_VERSION
+#define MLCALC_VERSION "0.0.0"
+#endif
+
+namespace mlcalc::cli {
+
+std::vector<Command> commands() {
+  return {list_command(), describe_command(), throughput_command(), vram_command(), cost_command(), breakeven_command()};
+}
 
 Database& Context::db() {
   if (!db_) {
@@ -16,135 +22,99 @@ Database& Context::db() {
     if (const char* env = std::getenv("MLCALC_DB"); env && *env) {
       std::string s = env;
       size_t p = 0;
+      std::vector<std::string> env_dirs;
       while (p <= s.size()) {
         const size_t q = s.find(':', p);
         const std::string d = s.substr(p, q == std::string::npos ? std::string::npos : q - p);
-        if (!d.empty()) dirs.insert(dirs.begin(), d);  // --db overrides MLCALC_DB
+        if (!d.empty()) env_dirs.push_back(d);
         if (q == std::string::npos) break;
         p = q + 1;
       }
+      dirs.insert(dirs.begin(), env_dirs.begin(), env_dirs.end());  // --db overrides MLCALC_DB
     }
-    db_ = std::make_unique<Database>(dirs);
+    db_ = std::make_unique<Database>(dirs, builtin_db);
   }
   return *db_;
 }
 
-Format Context::fmt() const {
-  if (json || format == "json") return Format::json;
-  if (format == "csv") return Format::csv;
-  if (format == "md") return Format::md;
-  return Format::table;
+void Context::emit(Document doc) {
+  std::vector<std::string> all = warnings;
+  all.insert(all.end(), doc.warnings.begin(), doc.warnings.end());
+  if (db_) all.insert(all.end(), db_->warnings.begin(), db_->warnings.end());
+  doc.warnings = all;
+  *out << render(doc, format, MLCALC_VERSION);
+  out->flush();
+  for (const auto& w : all) *err << "mlcalc: warning: " << w << "\n";
 }
 
-void emit(Context& ctx, const std::string& command, const ojson& inputs, const ojson& result,
-          const std::vector<Table>& tables) {
-  std::vector<std::string> warnings = ctx.warnings;
-  for (const auto& w : ctx.db().warnings) warnings.push_back(w);
-  if (ctx.fmt() == Format::json) {
-    ojson env;
-    env["mlcalc_version"] = MLCALC_VERSION;
-    env["command"] = command;
-    env["inputs"] = inputs;
-    env["result"] = result;
-    env["warnings"] = warnings;
-    std::string s = env.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
-    std::fwrite(s.data(), 1, s.size(), stdout);
-    std::fputc('\n', stdout);
-  } else {
-    const std::string s = render(tables, ctx.fmt());
-    std::fwrite(s.data(), 1, s.size(), stdout);
-  }
-  std::fflush(stdout);
-  for (const auto& w : warnings) std::fprintf(stderr, "mlcalc: warning: %s\n", w.c_str());
-}
+namespace {
 
-int age_days(const std::string& iso) {
-  int y = 0, m = 0, d = 0;
-  if (std::sscanf(iso.c_str(), "%d-%d-%d", &y, &m, &d) != 3) return -1;
-  std::tm t{};
-  t.tm_year = y - 1900, t.tm_mon = m - 1, t.tm_mday = d, t.tm_hour = 12;
-  return static_cast<int>((std::time(nullptr) - timegm(&t)) / 86400);
-}
-
-double parse_count(const std::string& raw, const std::string& flag) {
-  std::string s = lower(raw);
-  double mult = 1;
-  if (!s.empty() && (s.back() == 'k' || s.back() == 'm')) {
-    mult = s.back() == 'k' ? 1024 : 1024 * 1024;  // 128k = 131072 tokens, as context lengths are written
-    s.pop_back();
-  }
-  char* end = nullptr;
-  const double v = s.empty() ? NAN : std::strtod(s.c_str(), &end) * mult;
-  if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(v))
-    throw CLI::ValidationError(flag, "'" + raw + "' is not a number");
-  if (v < 1) throw CLI::ValidationError(flag, "must be at least 1, got '" + raw + "'");
-  if (v > 1e15) throw CLI::ValidationError(flag, "'" + raw + "' is too large (at most 1e15)");
-  if (v != std::floor(v)) throw CLI::ValidationError(flag, "must be a whole number, got '" + raw + "'");
-  return v;
-}
-
-CLI::Option* add_count(CLI::App& app, const std::string& name, double& target, const std::string& desc) {
-  return app
-      .add_option_function<std::string>(
-          name, [&target, name](const std::string& s) { target = parse_count(s, name); }, desc)
-      ->type_name("N");
-}
-
-std::vector<double> parse_count_list(const std::string& s, const std::string& flag) {
-  std::vector<double> out;
+// One "mlcalc: error:" line per problem (a data file may report several).
+void print_error(std::ostream& err, const std::string& msg) {
   size_t p = 0;
-  while (p <= s.size()) {
-    const size_t q = s.find(',', p);
-    const std::string item = s.substr(p, q == std::string::npos ? std::string::npos : q - p);
-    if (const size_t r = item.find(".."); r != std::string::npos) {
-      const double a = parse_count(item.substr(0, r), flag), b = parse_count(item.substr(r + 2), flag);
-      if (b < a) throw CLI::ValidationError(flag, "range '" + item + "' ends below its start");
-      for (double x = a; x <= b; x *= 2) out.push_back(x);
-      if (out.back() != b) out.push_back(b);
-    } else {
-      out.push_back(parse_count(item, flag));
-    }
-    if (out.size() > 100000) throw CLI::ValidationError(flag, "too many values (at most 100000)");
+  while (p < msg.size()) {
+    const size_t q = msg.find('\n', p);
+    err << "mlcalc: error: " << msg.substr(p, q == std::string::npos ? q : q - p) << "\n";
     if (q == std::string::npos) break;
     p = q + 1;
   }
-  return out;
 }
 
-double parse_duration_s(const std::string& raw, const std::string& flag) {
-  const std::string s = lower(raw);
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  std::string unit(end);
-  while (!unit.empty() && unit.front() == ' ') unit.erase(unit.begin());
-  double mult = 0;
-  if (unit == "s" || unit == "sec") mult = 1;
-  else if (unit == "ms") mult = 1e-3;
-  else if (unit == "us") mult = 1e-6;
-  else if (unit == "min") mult = 60;
-  if (end == s.c_str() || mult == 0)
-    throw CLI::ValidationError(flag, "'" + raw + "' is not a duration with a unit (e.g. 50ms, 2s)");
-  if (!std::isfinite(v) || v <= 0 || v * mult > 1e6)
-    throw CLI::ValidationError(flag, "'" + raw + "' must be a positive duration below 1e6 s");
-  return v * mult;
+}  // namespace
+
+int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  Context ctx;
+  ctx.out = &out;
+  ctx.err = &err;
+  std::string format = "table";
+  bool json = false;
+  CLI::App app{"mlcalc: ML infrastructure calculators (throughput, memory, cost)", "mlcalc"};
+  app.set_version_flag("--version", MLCALC_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.add_option("--format", format, "output format: table, json, csv, md")
+      ->check(CLI::IsMember({"table", "json", "csv", "md"}))
+      ->default_val("table");
+  app.add_flag("--json", json, "same as --format json");
+  app.add_option("--db", ctx.db_dirs, "extra database directory (repeatable; overrides shipped entries)")->type_name("DIR");
+  bool no_builtin = false;
+  app.add_flag("--no-builtin-db", no_builtin, "use only the --db / MLCALC_DB entries, not the shipped databases");
+  std::vector<Command> cmds = commands();
+  std::vector<std::string> names;
+  for (auto& c : cmds) {
+    names.push_back(c.name);
+    c.add_options(*app.add_subcommand(c.name, c.summary));
+  }
+  try {
+    try {
+      std::vector<std::string> rev(args.rbegin(), args.rend());  // CLI11 takes arguments in reverse
+      app.parse(rev);
+    } catch (const CLI::Success& e) {  // --help, --version
+      return app.exit(e, out, err);
+    } catch (const CLI::ParseError& e) {
+      std::string msg = e.what();
+      if (!args.empty() && args[0][0] != '-' && std::find(names.begin(), names.end(), args[0]) == names.end()) {
+        std::string list;
+        for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+        msg = "unknown command '" + args[0] + "'" + did_you_mean(args[0], names) + " (commands: " + list + ")";
+      }
+      err << "mlcalc: error: " << msg << "\nRun 'mlcalc --help' for usage.\n";
+      return 2;
+    }
+    ctx.format = json ? Format::json : format == "json" ? Format::json : format == "csv" ? Format::csv
+                                                       : format == "md"   ? Format::md
+                                                                          : Format::table;
+    ctx.builtin_db = !no_builtin;
+    for (auto& c : cmds)
+      if (app.got_subcommand(c.name)) c.run(ctx);
+  } catch (const Error& e) {
+    print_error(err, e.what());
+    return static_cast<int>(e.kind);
+  } catch (const std::exception& e) {
+    err << "mlcalc: internal error: " << e.what() << " (please report this)\n";
+    return 70;
+  }
+  return ctx.exit_code;
 }
 
-CLI::Option* add_real(CLI::App& app, const std::string& name, double& target, const std::string& desc, double lo,
-                      double hi) {
-  return app
-      .add_option_function<std::string>(
-          name,
-          [&target, name, lo, hi](const std::string& s) {
-            char* end = nullptr;
-            const double v = std::strtod(s.c_str(), &end);
-            if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(v))
-              throw CLI::ValidationError(name, "'" + s + "' is not a number");
-            if (v <= lo || v > hi)
-              throw CLI::ValidationError(name, fmt::format("must be > {} and <= {}, got '{}'", lo, hi, s));
-            target = v;
-          },
-          desc)
-      ->type_name("X");
-}
-
-}  // namespace mlcalc
+}  // namespace mlcalc::cli

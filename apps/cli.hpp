@@ -1,59 +1,59 @@
-// What every subcommand shares: global options, the database, option helpers, and the
-// one place that writes results (JSON envelope or tables) and warnings.
+// The command line: parse argv into typed options, then run one command and hand its typed
+// result to the report layer. `mlcalc::cli::run` is the whole CLI; main() only calls it.
 #pragma once
 #include <CLI/CLI.hpp>
+#include <functional>
+#include <iosfwd>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "io/db.hpp"
-#include "output.hpp"
+#include "io/report.hpp"
 
-namespace mlcalc {
+namespace mlcalc::cli {
 
-/// State shared by the subcommands of one invocation.
+/// Runs `mlcalc ARGS` (args without the program name); writes results to `out` and
+/// diagnostics to `err`; returns the exit status (0 ok, 1 bad input, 2 bad usage, 3 does not fit).
+int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+/// What every command of one invocation shares: global options, the database, the output.
 struct Context {
   std::vector<std::string> db_dirs;  ///< --db (repeatable), then MLCALC_DB
-  std::string format = "table";
-  bool json = false;
+  bool builtin_db = true;            ///< false with --no-builtin-db (only --db / MLCALC_DB entries)
+  Format format = Format::table;
+  std::ostream* out = nullptr;
+  std::ostream* err = nullptr;
   int exit_code = 0;                 ///< 3 when --check finds something that does not fit
-  std::vector<std::string> warnings;
+  std::vector<std::string> warnings; ///< from resolving inputs (stale prices, fallbacks)
 
   Database& db();
-  Format fmt() const;
   void warn(const std::string& w) { warnings.push_back(w); }
+  /// Writes the document (with the context's and the database's warnings) in the chosen format.
+  void emit(Document doc);
 
  private:
   std::unique_ptr<Database> db_;
 };
 
-/// Prints `result` for the command: the JSON envelope, or the tables; warnings on stderr.
-void emit(Context& ctx, const std::string& command, const ojson& inputs, const ojson& result,
-          const std::vector<Table>& tables);
-
-/// One subcommand: name, one-line summary, and the function that adds its options and callback.
+/// One command: name, summary, how it adds its options, and what it runs after parsing.
+/// `make` builds a fresh instance (its options live in the closure) for each invocation.
 struct Command {
   const char* name;
   const char* summary;
-  void (*add)(CLI::App& sub, Context& ctx);
+  std::function<void(CLI::App& sub)> add_options;
+  std::function<void(Context& ctx)> run;
 };
-const std::vector<Command>& commands();
 
-// ---- option helpers ---------------------------------------------------------------------
+/// The registry (ninja's kTools[]): every command, built fresh for one invocation.
+std::vector<Command> commands();
 
-/// A whole, positive count (tokens, batch, GPUs) that may be written 131072, 128k or 1e6;
-/// rejects 0, negatives, fractions, NaN and values above 10^15 with a clear message.
-CLI::Option* add_count(CLI::App& app, const std::string& name, double& target, const std::string& desc);
-/// Parses a count as add_count does (for list options like --batch 1,8,64 or 1..256).
-double parse_count(const std::string& s, const std::string& flag);
-/// Parses `1,8,64`, `1..256` (powers of two) or a mix.
-std::vector<double> parse_count_list(const std::string& s, const std::string& flag);
-/// Parses a duration with a unit: 50ms, 2s, 1.5s, 300us, 1min.
-double parse_duration_s(const std::string& s, const std::string& flag);
-/// Days between an ISO date (YYYY-MM-DD) and now; -1 when it does not parse.
-int age_days(const std::string& iso);
-/// A positive finite real in (lo, hi].
-CLI::Option* add_real(CLI::App& app, const std::string& name, double& target, const std::string& desc,
-                      double lo, double hi);
+// One factory per command file.
+Command list_command();
+Command describe_command();
+Command throughput_command();
+Command vram_command();
+Command cost_command();
+Command breakeven_command();
 
-}  // namespace mlcalc
+}  // namespace mlcalc::cli

@@ -5,6 +5,17 @@
 
 namespace mlcalc {
 
+std::string count_text(double v) {
+  if (!(v == v) || v > 9e18 || v < -9e18) return "-";
+  std::string s = std::to_string(static_cast<long long>(v < 0 ? v - 0.5 : v + 0.5)), out;
+  const size_t start = s[0] == '-' ? 1 : 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i > start && (s.size() - i) % 3 == 0) out += ',';
+    out += s[i];
+  }
+  return out;
+}
+
 std::string lower(std::string_view s) {
   std::string r(s);
   for (auto& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -23,6 +23,9 @@ inline constexpr double kMiB = 1048576.0;      ///< 2^20 bytes
 inline constexpr double kGB = 1e9;             ///< 10^9 bytes
 inline constexpr double kTera = 1e12;          ///< 10^12
 
+/// A whole number with thousands separators (8,030,261,248), for messages.
+std::string count_text(double v);
+
 /// Lowercase ASCII copy.
 std::string lower(std::string_view s);
 

@@ -206,6 +206,11 @@ TrainMemory training_memory(const TrainSetup& s) {
   return m;
 }
 
+double largest_layer_params(const Architecture& a) {
+  return std::max({double(a.vocab) * a.hidden, double(a.hidden) * a.dense.intermediate,
+                   double(a.hidden) * a.moe.expert_intermediate});
+}
+
 double max_micro_batch(const TrainSetup& s, double capacity) {
   TrainSetup one = s;
   one.micro_batch = 1;

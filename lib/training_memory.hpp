@@ -58,6 +58,10 @@ TrainMemory training_memory(const TrainSetup& s);
 double layer_activation_bytes(const Architecture& a, const LayerGroup& g, double s, double b, int tp, bool sp,
                                Recompute r, bool flash, bool dropout);
 
+/// Parameters of the biggest single module: the embedding, a dense MLP matrix or an expert
+/// matrix (what ZeRO-3 gathers at once; DeepSpeed's "largest layer").
+double largest_layer_params(const Architecture& a);
+
 /// The largest micro-batch whose total fits in `capacity` bytes (closed form; 0 if none).
 double max_micro_batch(const TrainSetup& s, double capacity);
 

@@ -21,12 +21,12 @@ namespace {
 
 using mlcalc::test::Run;
 // `mlcalc` alone would be ambiguous with namespace mlcalc at global scope.
-Run cli(const std::string& args) { return mlcalc::test::mlcalc(args); }
+Run mlc(const std::string& args) { return mlcalc::test::mlcalc(args); }
 using nlohmann::json;
 
 // Runs `mlcalc throughput ARGS --json`, requires exit 0, returns the parsed document.
 json throughput(const std::string& args) {
-  const Run r = cli("throughput " + args + " --json");
+  const Run r = mlc("throughput " + args + " --json");
   INFO("mlcalc throughput " << args << "\nstderr: " << r.err);
   REQUIRE(r.status == 0);
   json j;
@@ -304,7 +304,7 @@ TEST_CASE("throughput: tensor parallel splits weights and KV per GPU") {
 //   B = 1:  (1,474,564,096 + 32 x 2 x 176,160,768) x 2 B = 25,497,706,496 B ~ 25.5 GB
 //   B = 64: (1,474,564,096 + 32 x 8 x 176,160,768) x 2 B = 93,143,441,408 B ~ 93.1 GB
 TEST_CASE("throughput: MoE decode reads touched experts only (mixtral-8x7b)") {
-  const Run d = cli("describe mixtral-8x7b --json");
+  const Run d = mlc("describe mixtral-8x7b --json");
   REQUIRE(d.status == 0);
   const json m = d.json()["result"];
   const double total = m["params_total"].get<double>();
@@ -355,7 +355,7 @@ TEST_CASE("throughput: bad input is refused with a clear message") {
   const std::string l8 = "throughput -m llama-3.1-8b -g h100-sxm ";
   std::vector<Run> all;
   auto run = [&](const std::string& args) {
-    Run r = cli(args);
+    Run r = mlc(args);
     all.push_back(r);
     return r;
   };

@@ -11,7 +11,7 @@
 #include "training_memory.hpp"
 
 using namespace mlcalc;
-static mlcalc::test::Run cli(const std::string& a) { return mlcalc::test::mlcalc(a); }
+static mlcalc::test::Run mlc(const std::string& a) { return mlcalc::test::mlcalc(a); }
 
 namespace {
 double states_gb(double params, int n, int zero) {
@@ -119,7 +119,7 @@ TEST_CASE("DeepSpeed estimator view (M-20..M-31, t5-3b: P = 2851e6, largest laye
   const auto t5l = deepspeed_estimate(737.67e6, 32.90e6, 4, 1, 3, false, false, true, false);
   CHECK(t5l.gpu_bytes / 1048576.0 == doctest::Approx(3291).epsilon(1e-3));
   // The CLI view prints the same.
-  const auto r = cli("vram train --params 2851e6 --num-gpus 8 --zero 3 --formula deepspeed --largest-layer 32e6 --offload optimizer --json");
+  const auto r = mlc("vram train --params 2851e6 --num-gpus 8 --zero 3 --formula deepspeed --largest-layer 32e6 --offload optimizer --json");
   REQUIRE(r.status == 0);
   CHECK(r.json()["result"]["per_gpu"]["total_bytes"].get<double>() / GiB == doctest::Approx(0.78).epsilon(0.01));
 }
@@ -129,7 +129,7 @@ TEST_CASE("vram train invariants: sums, ZeRO-3 scaling, recompute ordering") {
     INFO(model);
     double prev = 1e30;
     for (int n : {8, 16, 64, 256}) {
-      const auto r = cli(std::string("vram train -m ") + model + " -g h100-sxm --num-gpus " + std::to_string(n) +
+      const auto r = mlc(std::string("vram train -m ") + model + " -g h100-sxm --num-gpus " + std::to_string(n) +
                             " --zero 3 --seq 4096 --json");
       REQUIRE(r.status == 0);
       const auto p = r.json()["result"]["per_gpu"];
@@ -142,7 +142,7 @@ TEST_CASE("vram train invariants: sums, ZeRO-3 scaling, recompute ordering") {
     double act[3];
     const char* rc[] = {"full", "selective", "none"};
     for (int i = 0; i < 3; ++i) {
-      const auto r = cli(std::string("vram train -m ") + model + " --num-gpus 8 --tp 2 --zero 1 --seq 8192 --flash-attn false --recompute " + rc[i] + " --json");
+      const auto r = mlc(std::string("vram train -m ") + model + " --num-gpus 8 --tp 2 --zero 1 --seq 8192 --flash-attn false --recompute " + rc[i] + " --json");
       REQUIRE(r.status == 0);
       act[i] = r.json()["result"]["per_gpu"]["activations_bytes"].get<double>();
     }
@@ -150,19 +150,19 @@ TEST_CASE("vram train invariants: sums, ZeRO-3 scaling, recompute ordering") {
     CHECK(act[1] <= act[2]);
   }
   // max_micro_batch really is the largest that fits.
-  const auto r = cli("vram train -m llama-3.1-8b -g h100-sxm --num-gpus 8 --zero 3 --seq 8192 --json");
+  const auto r = mlc("vram train -m llama-3.1-8b -g h100-sxm --num-gpus 8 --zero 3 --seq 8192 --json");
   const double mb = r.json()["result"]["max_micro_batch"].get<double>();
   REQUIRE(mb >= 1);
   const std::string base = "vram train -m llama-3.1-8b -g h100-sxm --num-gpus 8 --zero 3 --seq 8192 --check --micro-batch ";
-  CHECK(cli(base + std::to_string(int(mb))).status == 0);
-  CHECK(cli(base + std::to_string(int(mb) + 1)).status == 3);
+  CHECK(mlc(base + std::to_string(int(mb))).status == 0);
+  CHECK(mlc(base + std::to_string(int(mb) + 1)).status == 3);
 }
 
 TEST_CASE("vram infer: KV consistent with describe; max_batch never exceeds the memory left") {
   Database db;
   for (const auto& id : db.ids(EntryKind::model)) {
-    const auto d = cli("describe " + id + " --context 8192 --batch 2 --json");
-    const auto v = cli("vram infer -m " + id + " -g b300 --context 8192 --batch 2 --block-size 16 --json");
+    const auto d = mlc("describe " + id + " --context 8192 --batch 2 --json");
+    const auto v = mlc("vram infer -m " + id + " -g b300 --context 8192 --batch 2 --block-size 16 --json");
     INFO(id << " " << v.err);
     REQUIRE(d.status == 0);
     if (v.status != 0) continue;  // tp-1 limits do not apply to describe
@@ -179,20 +179,20 @@ TEST_CASE("vram infer: KV consistent with describe; max_batch never exceeds the 
 }
 
 TEST_CASE("vram bad input") {
-  CHECK(cli("vram train -m llama-3.1-8b --num-gpus 0").status == 2);
-  const auto r1 = cli("vram train -m llama-3.1-8b --num-gpus 12 --tp 8");
+  CHECK(mlc("vram train -m llama-3.1-8b --num-gpus 0").status == 2);
+  const auto r1 = mlc("vram train -m llama-3.1-8b --num-gpus 12 --tp 8");
   CHECK(r1.status == 1);
   CHECK(r1.err.find("does not divide num-gpus") != std::string::npos);
-  const auto r2 = cli("vram train -m llama-3.1-8b --num-gpus 1 --zero 3 --json");
+  const auto r2 = mlc("vram train -m llama-3.1-8b --num-gpus 1 --zero 3 --json");
   CHECK(r2.status == 0);  // allowed, no saving
   CHECK(r2.err.find("shards nothing") != std::string::npos);
-  CHECK(cli("vram train -m llama-3.1-8b --micro-batch 0").status == 2);
-  const auto r3 = cli("vram train -m llama-3.1-8b --num-gpus 8 --offload optimizer");
+  CHECK(mlc("vram train -m llama-3.1-8b --micro-batch 0").status == 2);
+  const auto r3 = mlc("vram train -m llama-3.1-8b --num-gpus 8 --offload optimizer");
   CHECK(r3.status == 1);
   CHECK(r3.err.find("ZeRO") != std::string::npos);
-  CHECK(cli("vram train -m llama-3.1-8b --optimizer adamm").err.find("did you mean 'adam") != std::string::npos);
-  CHECK(cli("vram infer -m llama-3.1-405b -g l4 --check").status == 3);
-  const auto r4 = cli("vram infer -m llama-3.1-8b -g h100-sxm --context 1e30");
+  CHECK(mlc("vram train -m llama-3.1-8b --optimizer adamm").err.find("did you mean 'adam") != std::string::npos);
+  CHECK(mlc("vram infer -m llama-3.1-405b -g l4 --check").status == 3);
+  const auto r4 = mlc("vram infer -m llama-3.1-8b -g h100-sxm --context 1e30");
   CHECK(r4.status == 2);
   CHECK(r4.out.find("nan") == std::string::npos);
 }

@@ -374,13 +374,33 @@ struct Database::Impl {
   }
 };
 
-Database::Database(const std::vector<std::string>& user_dirs) : impl_(std::make_unique<Impl>()) {
+namespace {
+
+// <prefix>/share/mlcalc when this binary is <prefix>/bin/mlcalc and the databases are installed there.
+std::string installed_db_dir() {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec || exe.parent_path().filename() != "bin") return "";
+  const fs::path share = exe.parent_path().parent_path() / "share" / "mlcalc";
+  return fs::is_directory(share / "hardware-db", ec) && fs::is_directory(share / "model-db", ec) ? share.string() : "";
+}
+
+}  // namespace
+
+Database::Database(const std::vector<std::string>& user_dirs, bool builtin) : impl_(std::make_unique<Impl>()) {
   impl_->warnings = &warnings;
-  for (size_t i = 0; i < kEmbeddedDbCount; ++i) {
-    const std::string p = kEmbeddedDb[i].path;
-    impl_->files.push_back({p, kEmbeddedDb[i].text, kind_from_dir(fs::path(p).parent_path().filename().string())});
+  std::vector<std::string> dirs = user_dirs;
+  if (builtin) {
+    if (const std::string installed = installed_db_dir(); !installed.empty()) {
+      dirs.insert(dirs.begin(), {installed + "/hardware-db", installed + "/model-db"});
+    } else {
+      for (size_t i = 0; i < kEmbeddedDbCount; ++i) {
+        const std::string p = kEmbeddedDb[i].path;
+        impl_->files.push_back({p, kEmbeddedDb[i].text, kind_from_dir(fs::path(p).parent_path().filename().string())});
+      }
+    }
   }
-  for (const auto& dir : user_dirs) {
+  for (const auto& dir : dirs) {
     std::error_code ec;
     if (!fs::exists(dir, ec)) throw Error("database directory '" + dir + "' does not exist");
     if (fs::is_regular_file(dir, ec)) {

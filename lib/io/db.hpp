@@ -9,6 +9,7 @@
 
 #include "../hardware.hpp"
 #include "../model.hpp"
+#include "../prices.hpp"
 
 namespace mlcalc {
 
@@ -23,25 +24,15 @@ struct ModelEntry {
   Architecture arch;
 };
 
-/// A GPU rental price.
-struct GpuOffer {
-  std::string provider, provider_name, gpu, pricing, product, as_of, source, notes;
-  double usd_per_gpu_hour = 0;
-};
-
-/// An API price for a model.
-struct ApiOffer {
-  std::string provider, provider_name, model, as_of, source, notes;
-  double usd_per_million_input = 0, usd_per_million_output = 0;
-  double usd_per_million_cached_input = -1;  ///< -1 = not published
-};
-
 enum class EntryKind { gpu, interconnect, model, gpu_prices, api_prices };
 
 class Database {
  public:
-  /// `user_dirs` override the embedded entries, later ones over earlier ones.
-  explicit Database(const std::vector<std::string>& user_dirs = {});
+  /// `user_dirs` override the shipped entries, later ones over earlier ones. The shipped entries
+  /// are the installed files under <prefix>/share/mlcalc when the binary runs from <prefix>/bin
+  /// (so edits there take effect), else the copies compiled into the binary; `builtin` false
+  /// leaves them out (a frozen test database, or only your own entries).
+  explicit Database(const std::vector<std::string>& user_dirs = {}, bool builtin = true);
   ~Database();
 
   const Gpu& gpu(const std::string& name);

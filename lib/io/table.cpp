@@ -1,4 +1,4 @@
-#include "output.hpp"
+#include "table.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,0 +1,203 @@
+#include "options.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <fmt/format.h>
+
+#include "common.hpp"
+
+namespace mlcalc::cli {
+
+int age_days(const std::string& iso) {
+  int y = 0, m = 0, d = 0;
+  if (std::sscanf(iso.c_str(), "%d-%d-%d", &y, &m, &d) != 3) return -1;
+  std::tm t{};
+  t.tm_year = y - 1900, t.tm_mon = m - 1, t.tm_mday = d, t.tm_hour = 12;
+  return static_cast<int>((std::time(nullptr) - timegm(&t)) / 86400);
+}
+
+double parse_count(const std::string& raw, const std::string& flag) {
+  std::string s = lower(raw);
+  double mult = 1;
+  if (!s.empty() && (s.back() == 'k' || s.back() == 'm')) {
+    mult = s.back() == 'k' ? 1024 : 1024 * 1024;  // 128k = 131072 tokens, as context lengths are written
+    s.pop_back();
+  }
+  char* end = nullptr;
+  const double v = s.empty() ? NAN : std::strtod(s.c_str(), &end) * mult;
+  if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(v))
+    throw CLI::ValidationError(flag, "'" + raw + "' is not a number");
+  if (v < 1) throw CLI::ValidationError(flag, "must be at least 1, got '" + raw + "'");
+  if (v > 1e15) throw CLI::ValidationError(flag, "'" + raw + "' is too large (at most 1e15)");
+  if (v != std::floor(v)) throw CLI::ValidationError(flag, "must be a whole number, got '" + raw + "'");
+  return v;
+}
+
+std::vector<double> parse_count_list(const std::string& s, const std::string& flag) {
+  std::vector<double> out;
+  size_t p = 0;
+  while (p <= s.size()) {
+    const size_t q = s.find(',', p);
+    const std::string item = s.substr(p, q == std::string::npos ? std::string::npos : q - p);
+    if (const size_t r = item.find(".."); r != std::string::npos) {
+      const double a = parse_count(item.substr(0, r), flag), b = parse_count(item.substr(r + 2), flag);
+      if (b < a) throw CLI::ValidationError(flag, "range '" + item + "' ends below its start");
+      for (double x = a; x <= b; x *= 2) out.push_back(x);
+      if (out.back() != b) out.push_back(b);
+    } else {
+      out.push_back(parse_count(item, flag));
+    }
+    if (out.size() > 100000) throw CLI::ValidationError(flag, "too many values (at most 100000)");
+    if (q == std::string::npos) break;
+    p = q + 1;
+  }
+  return out;
+}
+
+double parse_duration_s(const std::string& raw, const std::string& flag) {
+  const std::string s = lower(raw);
+  char* end = nullptr;
+  const double v = std::strtod(s.c_str(), &end);
+  std::string unit(end);
+  while (!unit.empty() && unit.front() == ' ') unit.erase(unit.begin());
+  double mult = 0;
+  if (unit == "s" || unit == "sec") mult = 1;
+  else if (unit == "ms") mult = 1e-3;
+  else if (unit == "us") mult = 1e-6;
+  else if (unit == "min") mult = 60;
+  if (end == s.c_str() || mult == 0)
+    throw CLI::ValidationError(flag, "'" + raw + "' is not a duration with a unit (e.g. 50ms, 2s)");
+  if (!std::isfinite(v) || v <= 0 || v * mult > 1e6)
+    throw CLI::ValidationError(flag, "'" + raw + "' must be a positive duration below 1e6 s");
+  return v * mult;
+}
+
+CLI::Option* add_count(CLI::App& app, const std::string& name, double& target, const std::string& desc) {
+  return app.add_option_function<std::string>(name, [&target, name](const std::string& s) { target = parse_count(s, name); }, desc)
+      ->type_name("N");
+}
+
+CLI::Option* add_count_list(CLI::App& app, const std::string& name, std::vector<double>& target, const std::string& desc) {
+  const std::string flag = name.substr(0, name.find(','));
+  return app.add_option_function<std::string>(name, [&target, flag](const std::string& s) { target = parse_count_list(s, flag); }, desc)
+      ->type_name("LIST");
+}
+
+CLI::Option* add_duration(CLI::App& app, const std::string& name, double& target_s, const std::string& desc) {
+  return app.add_option_function<std::string>(name, [&target_s, name](const std::string& s) { target_s = parse_duration_s(s, name); }, desc)
+      ->type_name("DURATION");
+}
+
+CLI::Option* add_real(CLI::App& app, const std::string& name, double& target, const std::string& desc, double lo, double hi) {
+  return app
+      .add_option_function<std::string>(
+          name,
+          [&target, name, lo, hi](const std::string& s) {
+            char* end = nullptr;
+            const double v = std::strtod(s.c_str(), &end);
+            if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(v))
+              throw CLI::ValidationError(name, "'" + s + "' is not a number");
+            if (v <= lo || v > hi) throw CLI::ValidationError(name, fmt::format("must be > {} and <= {}, got '{}'", lo, hi, s));
+            target = v;
+          },
+          desc)
+      ->type_name("X");
+}
+
+CLI::Option* add_int(CLI::App& app, const std::string& name, int& target, const std::string& desc, int lo, int hi) {
+  return app.add_option(name, target, desc)->check(CLI::Range(lo, hi))->type_name("N");
+}
+
+CLI::Option* add_dtype(CLI::App& app, const std::string& name, std::optional<DType>& target, const std::string& desc) {
+  return app
+      .add_option_function<std::string>(
+          name,
+          [&target, name](const std::string& s) {
+            try {
+              target = parse_dtype(s);
+            } catch (const Error& e) {
+              throw CLI::ValidationError(name, e.what());
+            }
+          },
+          desc)
+      ->type_name("DTYPE");
+}
+
+void add_deployment_options(CLI::App& app, DeploymentOptions& o, bool perf) {
+  app.add_option("--model,-m", o.model, "model: database name, Hugging Face id, or config.json path")->required();
+  app.add_option("--gpu,-g", o.gpu, "GPU (see `mlcalc list gpus`)")->required();
+  add_int(app, "--tp", o.tp, "tensor-parallel degree (default 1)", 1, 4096);
+  add_int(app, "--pp", o.pp, "pipeline-parallel degree (default 1)", 1, 4096);
+  add_int(app, "--ep", o.ep, "expert-parallel degree, MoE only (default 1)", 1, 4096);
+  add_dtype(app, "--weights", o.weights, "weight dtype (default: the checkpoint's)");
+  add_dtype(app, "--kv-dtype", o.kv_dtype, "KV-cache dtype (default bf16)");
+  add_dtype(app, "--state-dtype", o.state_dtype, "recurrent-state dtype (default bf16)");
+  app.add_option("--interconnect", o.interconnect, "link for TP/EP/PP traffic (default: the GPU's scale-up link)");
+  add_real(app, "--gpu-mem-util", o.gpu_mem_util, "fraction of GPU memory the engine may use (default 0.9)", 0, 1);
+  add_real(app, "--overhead-gib", o.overhead_gib, "runtime reserve per GPU: CUDA context, NCCL, allocator (default 1 GiB)", -1e-9, 1e4);
+  if (perf) {
+    add_choice(app, "--mode", o.mode, {{"roofline", Mode::roofline}, {"realistic", Mode::realistic}},
+               "roofline (upper bound) or realistic (default)");
+    add_real(app, "--mem-eff", o.mem_eff, "override: achieved fraction of peak memory bandwidth", 0, 1);
+    add_real(app, "--compute-eff", o.compute_eff, "override: achieved fraction of the matmul peak", 0, 1);
+  }
+}
+
+Deployment make_deployment(Context& ctx, const DeploymentOptions& o) {
+  Database& db = ctx.db();
+  const ModelEntry& m = db.model(o.model);
+  const Gpu& g = db.gpu(o.gpu);
+  Deployment d;
+  d.arch = &m.arch;
+  d.params = count_params(m.arch);
+  d.gpu = &g;
+  d.tp = o.tp, d.pp = o.pp, d.ep = o.ep;
+  check_parallelism(m.arch, d.tp, d.pp, d.ep);
+  d.weights = o.weights ? *o.weights : m.arch.weight_dtype;
+  d.experts = o.weights ? *o.weights : m.arch.expert_dtype;
+  // KV dtype default bf16 (vLLM's "auto" = the activation dtype), also for fp8 weights.
+  d.kv = o.kv_dtype ? *o.kv_dtype : DType{DType::Kind::bf16};
+  d.state = o.state_dtype ? *o.state_dtype : DType{DType::Kind::bf16};
+  d.mode = o.mode;
+  d.gpu_mem_util = o.gpu_mem_util;
+  d.block_size = static_cast<int>(o.block_size);
+  d.runtime_overhead_bytes = o.overhead_gib * kGiB;
+
+  // Compute dtype: the tensor-core type of the weights, else the next one the GPU has.
+  // Expert weights dominate MoE compute, so they pick the class when they differ.
+  const ComputeClass want = preferred_compute(d.arch->moe.num_experts > 0 ? d.experts : d.weights);
+  d.peak = resolve_peak(g, want);
+  if (d.peak.fell_back)
+    ctx.warn(fmt::format("{} has no {} tensor cores: matmuls run at its {} peak ({:.0f} TFLOP/s)", g.id, compute_class_name(want),
+                         compute_class_name(d.peak.used), d.peak.flop_per_s / kTera));
+  d.eff = default_efficiency(d.mode, g, d.weights, d.peak.used);
+  if (o.mem_eff > 0) d.eff.memory_bw = o.mem_eff, d.eff.memory_source = "--mem-eff";
+  if (o.compute_eff > 0) d.eff.matmul = o.compute_eff, d.eff.matmul_source = "--compute-eff";
+
+  // Link: --interconnect, else the GPU's scale-up link, else its host link (PCIe).
+  if (d.tp * d.pp > 1) {
+    std::string link = o.interconnect;
+    if (link.empty()) link = g.scale_up_id;
+    if (link.empty()) {
+      link = g.host_link_id.empty() ? "pcie4" : g.host_link_id;
+      ctx.warn(fmt::format("{} has no scale-up link: TP/PP traffic goes over {}", g.id, link));
+    }
+    d.link = &db.interconnect(link);
+    if (g.scale_up_domain > 0 && d.tp * d.pp > g.scale_up_domain && o.interconnect.empty())
+      ctx.warn(fmt::format("tp x pp = {} exceeds the {}-GPU scale-up domain of {}; traffic beyond it is slower than modelled "
+                           "(pass --interconnect)", d.tp * d.pp, g.scale_up_domain, g.id));
+  }
+  return d;
+}
+
+void add_workload_options(CLI::App& app, WorkloadOptions& o) {
+  add_count(app, "--input", o.input, fmt::format("prompt tokens per request (default {})", o.input));
+  add_count(app, "--output", o.output, fmt::format("generated tokens per request (default {})", o.output));
+  add_count(app, "--max-batch", o.max_batch, "engine cap on running requests (default 256, vLLM max_num_seqs)");
+  add_duration(app, "--tpot-slo", o.tpot_slo_s, "TPOT target, e.g. 50ms");
+  add_duration(app, "--ttft-slo", o.ttft_slo_s, "TTFT target, e.g. 2s");
+}
+
+}  // namespace mlcalc::cli

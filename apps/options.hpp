@@ -1,0 +1,82 @@
+// Option groups shared by commands (deployment, workload + SLOs, training layout), typed at
+// parse time: counts, durations, dtypes and enums are checked by CLI11 callbacks and
+// validators while parsing, so a command's run() sees only valid, typed values.
+#pragma once
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cli.hpp"
+#include "common.hpp"
+#include "inference.hpp"
+#include "training_memory.hpp"
+
+namespace mlcalc::cli {
+
+/// A whole, positive count (tokens, batch, GPUs) written 131072, 128k or 1e6; rejects 0,
+/// negatives, fractions, NaN and values above 10^15.
+double parse_count(const std::string& s, const std::string& flag);
+/// `1,8,64`, `1..256` (powers of two) or a mix.
+std::vector<double> parse_count_list(const std::string& s, const std::string& flag);
+/// A duration with a unit: 50ms, 2s, 300us, 1min.
+double parse_duration_s(const std::string& s, const std::string& flag);
+/// Days between an ISO date (YYYY-MM-DD) and now; -1 when it does not parse.
+int age_days(const std::string& iso);
+
+CLI::Option* add_count(CLI::App& app, const std::string& name, double& target, const std::string& desc);
+CLI::Option* add_count_list(CLI::App& app, const std::string& name, std::vector<double>& target, const std::string& desc);
+CLI::Option* add_duration(CLI::App& app, const std::string& name, double& target_s, const std::string& desc);
+/// A finite real in (lo, hi].
+CLI::Option* add_real(CLI::App& app, const std::string& name, double& target, const std::string& desc, double lo, double hi);
+/// A whole number in [lo, hi].
+CLI::Option* add_int(CLI::App& app, const std::string& name, int& target, const std::string& desc, int lo, int hi);
+CLI::Option* add_dtype(CLI::App& app, const std::string& name, std::optional<DType>& target, const std::string& desc);
+
+/// One of a fixed set of words, with did-you-mean on a typo.
+template <class E>
+CLI::Option* add_choice(CLI::App& app, const std::string& name, E& target, std::vector<std::pair<std::string, E>> table,
+                        const std::string& desc) {
+  return app
+      .add_option_function<std::string>(
+          name,
+          [&target, table, name](const std::string& v) {
+            std::vector<std::string> names;
+            for (const auto& [k, e] : table) {
+              if (v == k) {
+                target = e;
+                return;
+              }
+              names.push_back(k);
+            }
+            std::string list;
+            for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+            throw CLI::ValidationError(name, "'" + v + "' is not one of " + list + did_you_mean(v, names));
+          },
+          desc)
+      ->type_name("WORD");
+}
+
+/// Model + GPU + parallelism + dtypes + efficiencies: what throughput, vram infer and cost share.
+struct DeploymentOptions {
+  std::string model, gpu, interconnect;
+  int tp = 1, pp = 1, ep = 1;
+  std::optional<DType> weights, kv_dtype;
+  std::optional<DType> state_dtype = DType{DType::Kind::bf16};
+  Mode mode = Mode::realistic;
+  double mem_eff = 0, compute_eff = 0, gpu_mem_util = 0.9, block_size = 16, overhead_gib = 1.0;
+};
+/// Adds --model --gpu --tp --pp --ep --weights --kv-dtype --state-dtype --interconnect
+/// --gpu-mem-util --overhead-gib and, when `perf`, --mode --mem-eff --compute-eff.
+void add_deployment_options(CLI::App& app, DeploymentOptions& o, bool perf);
+/// Resolves names, checks the parallelism, picks efficiencies; warnings go to ctx.
+Deployment make_deployment(Context& ctx, const DeploymentOptions& o);
+
+/// Tokens per request, the engine's batch cap and latency targets.
+struct WorkloadOptions {
+  double input = 128, output = 1, max_batch = 256;
+  double tpot_slo_s = 0, ttft_slo_s = 0;  ///< 0 = none
+};
+void add_workload_options(CLI::App& app, WorkloadOptions& o);
+
+}  // namespace mlcalc::cli

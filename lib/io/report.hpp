@@ -1,0 +1,67 @@
+// The one report layer: every command's typed result becomes a Document (JSON inputs and
+// result, tables for people, flat records for CSV), and a Document is written in one format.
+// The numbers stay numbers until here; CSV is written from the JSON values, never from the
+// display strings of the tables.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "../cost.hpp"
+#include "../describe.hpp"
+#include "../throughput.hpp"
+#include "../vram.hpp"
+#include "db.hpp"
+#include "table.hpp"
+
+namespace mlcalc {
+
+/// What a command prints, in every projection.
+struct Document {
+  std::string command;
+  ojson inputs = ojson::object();
+  ojson result = ojson::object();
+  std::vector<Table> tables;            ///< table and md formats
+  ojson records = ojson::array();       ///< CSV: one object per row (nested objects flattened to a.b keys)
+  std::vector<std::string> warnings;
+};
+
+/// Writes `doc` as a JSON envelope, tables, markdown or CSV.
+std::string render(const Document& doc, Format f, const std::string& version);
+
+/// CSV of flat records: header = the union of keys in order of appearance; plain numbers.
+std::string to_csv(const ojson& records);
+/// Flattens nested objects ({"a": {"b": 1}} -> {"a.b": 1}) and arrays of objects (a.0.b).
+ojson flatten(const ojson& j);
+
+/// A count as a JSON integer when it is whole (8, not 8.0); a double otherwise.
+ojson jcount(double v);
+/// The value, or null when absent.
+ojson jopt(const std::optional<double>& v);
+
+/// The deployment's inputs (resolved ids, dtypes, efficiencies and their sources).
+ojson deployment_json(const Deployment& d);
+
+/// What `list` shows.
+struct ListReport {
+  std::string what;                            ///< gpus | models | interconnects | prices
+  std::vector<const Gpu*> gpus;
+  std::vector<const Interconnect*> interconnects;
+  std::vector<const ModelEntry*> models;
+  std::vector<GpuOffer> gpu_offers;
+  std::vector<ApiOffer> api_offers;
+  std::string model_filter, gpu_filter;        ///< prices: resolved ids ("" = all)
+  bool show_gpu_offers = true, show_api_offers = true;
+};
+
+Document to_document(const ModelSummary& r);
+Document to_document(const GpuSummary& r);
+Document to_document(const ThroughputReport& r);
+Document to_document(const InferMemoryReport& r);
+Document to_document(const TrainMemoryReport& r);
+Document to_document(const DeepSpeedReport& r);
+Document to_document(const CostReport& r);
+Document to_document(const BreakevenReport& r);
+Document to_document(const ListReport& r);
+
+}  // namespace mlcalc

@@ -1,0 +1,150 @@
+// throughput: the batch sweep and the serving point.
+#include <fmt/format.h>
+
+#include "common.hpp"
+#include "report.hpp"
+
+namespace mlcalc {
+
+namespace {
+
+ojson step_json(const Step& s) {
+  return {{"time_s", s.time},           {"bound", s.bound},
+          {"weight_bytes", s.weight_bytes}, {"kv_bytes", s.kv_bytes},
+          {"state_bytes", s.state_bytes}, {"total_bytes", s.total_bytes},
+          {"flops", s.flops},           {"memory_time_s", s.t_memory},
+          {"compute_time_s", s.t_compute}, {"comm_time_s", s.t_comm},
+          {"overhead_time_s", s.t_overhead}, {"matmul_efficiency", s.matmul_eff}};
+}
+
+std::string ms(double s) { return s < 0.01 ? fmt::format("{:.3f}", s * 1e3) : fmt::format("{:.2f}", s * 1e3); }
+
+void explain_step(Table& t, const std::string& what, const Step& s, const Deployment& d) {
+  const double bw = d.gpu->memory_bw_bytes_per_s;
+  t.notes.push_back(fmt::format(
+      "{}: bytes/GPU {:.3f} GB (weights {:.3f} + KV {:.3f} + state {:.3f}) / ({:.2f} TB/s x {:.2f}{}) = {} ms; "
+      "FLOPs/GPU {:.3f} TFLOP / ({:.0f} TFLOP/s x {:.3f}) = {} ms; comm {} ms; overhead {} ms; step {} ms ({}-bound)",
+      what, s.total_bytes / kGB, s.weight_bytes / kGB, s.kv_bytes / kGB, s.state_bytes / kGB, bw / kTera, d.eff.memory_bw,
+      d.eff.dequant < 1 ? fmt::format(" x dequant {:.2f} on weights", d.eff.dequant) : "", ms(s.t_memory),
+      s.flops / kTera, d.peak.flop_per_s / kTera, s.matmul_eff, ms(s.t_compute), ms(s.t_comm), ms(s.t_overhead),
+      ms(s.time), s.bound));
+}
+
+}  // namespace
+
+Document to_document(const ThroughputReport& rep) {
+  const Deployment& d = rep.dep;
+  const ThroughputQuery& q = rep.query;
+  const Architecture& a = *d.arch;
+  const bool roof = d.mode == Mode::roofline;
+  Document doc;
+  doc.command = "throughput";
+  doc.warnings = rep.warnings;
+  ojson rows = ojson::array();
+  Table t;
+  t.title = fmt::format("{} on {} x {} (tp {}, pp {}{}), weights {}, KV {}, input {} / output {} tokens: {}", a.name,
+                        d.num_gpus(), d.gpu->id, d.tp, d.pp, d.ep > 1 ? fmt::format(", ep {}", d.ep) : "",
+                        d.weights.name() + (d.experts == d.weights ? "" : "/" + d.experts.name()), d.kv.name(),
+                        fmt_count(q.input), fmt_count(q.output),
+                        roof ? "ROOFLINE (upper bound: peak bandwidth and FLOP/s, no overheads)" : "realistic estimate");
+  t.columns = {"batch", "TTFT (ms)", "TPOT (ms)", "e2e (s)", "tok/s/user", "out tok/s", "out tok/s/GPU", "bound",
+               "MBU", "MFU", "weights/GPU (GiB)", "KV/GPU (GiB)", "fits"};
+  for (const BatchRow& r : rep.rows) {
+    ojson j = {{"batch", jcount(r.batch)},
+               {"ttft_s", r.ttft_s},
+               {"tpot_s", r.tpot_s},
+               {"e2e_s", r.e2e_s},
+               {"tokens_per_s_per_user", r.tokens_per_s_per_user},
+               {"output_tokens_per_s", r.output_tokens_per_s},
+               {"output_tokens_per_s_per_gpu", r.output_tokens_per_s_per_gpu},
+               {"decode_tokens_per_s", r.decode_tokens_per_s},
+               {"bound", r.decode.bound},
+               {"mbu", r.mbu},
+               {"mfu", r.mfu},
+               {"weight_bytes_per_gpu", r.memory.weights},
+               {"kv_cache_bytes_per_gpu", r.memory.kv},
+               {"state_bytes_per_gpu", r.memory.state},
+               {"memory_bytes_per_gpu", r.memory.total},
+               {"fits", r.memory.fits}};
+    if (q.explain) j["decode"] = step_json(r.decode), j["prefill"] = step_json(r.prefill);
+    rows.push_back(j);
+    t.rows.push_back({fmt_count(r.batch), ms(r.ttft_s), ms(r.tpot_s), fmt_num(r.e2e_s, 3), fmt_num(r.tokens_per_s_per_user, 1),
+                      fmt_num(r.output_tokens_per_s, 1), fmt_num(r.output_tokens_per_s_per_gpu, 1), r.decode.bound,
+                      fmt_num(r.mbu, 2), fmt_num(r.mfu, 3), fmt_num(r.memory.weights / kGiB, 2),
+                      fmt_num(r.memory.kv / kGiB, 2), r.memory.fits ? "yes" : "NO"});
+    if (q.explain) {
+      explain_step(t, fmt::format("batch {} decode at context {}", fmt_count(r.batch), fmt_count(q.input + q.output / 2)), r.decode, d);
+      explain_step(t, fmt::format("batch {} prefill of {} tokens", fmt_count(r.batch), fmt_count(q.input)), r.prefill, d);
+    }
+  }
+  t.notes.push_back(fmt::format("decode at mean context input + output/2; TTFT = prefill of the whole batch; "
+                                "out tok/s = batch x output / e2e; MBU/MFU of the decode step per GPU ({} peak {:.0f} TFLOP/s)",
+                                compute_class_name(d.peak.used), d.peak.flop_per_s / kTera));
+  if (!roof)
+    t.notes.push_back(fmt::format("efficiencies: memory {:.2f} ({}); matmul {:.2f} ({}); comm {:.2f}; per-step overhead {} ms; "
+                                  "small GEMMs M/(M+{:.0f})",
+                                  d.eff.memory_bw, d.eff.memory_source, d.eff.matmul, d.eff.matmul_source, d.eff.comm,
+                                  ms(d.eff.step_overhead_s), d.eff.small_gemm_rows));
+  doc.tables = {t};
+  doc.result = {{"mode", roof ? "roofline" : "realistic"}, {"rows", rows}};
+  doc.records = rows;
+
+  if (rep.serving) {
+    const Serving& s = *rep.serving;
+    ojson sj = {{"concurrency", jcount(s.concurrency)},
+                {"max_concurrency_memory", jcount(s.max_concurrency_memory)},
+                {"limited_by", s.limited_by},
+                {"output_tokens_per_s", s.output_tokens_per_s},
+                {"output_tokens_per_s_per_gpu", s.output_tokens_per_s / d.num_gpus()},
+                {"total_tokens_per_s", s.total_tokens_per_s},
+                {"requests_per_s", s.requests_per_s},
+                {"ttft_s", s.ttft_s},
+                {"tpot_s", s.tpot_s},
+                {"e2e_s", s.e2e_s},
+                {"prefill_tokens_per_step", s.prefill_tokens_per_step},
+                {"bound", s.step.bound},
+                {"step", step_json(s.step)}};
+    doc.result["serving"] = sj;
+    // CSV: the batch rows and the serving point, told apart by a `record` column.
+    ojson recs = ojson::array();
+    for (const auto& r : rows) {
+      ojson x = {{"record", "batch"}};
+      x.update(r);
+      recs.push_back(x);
+    }
+    ojson x = {{"record", "serving"}};
+    x.update(sj);
+    recs.push_back(x);
+    doc.records = recs;
+    Table st;
+    st.title = "Serving at steady state (continuous batching)";
+    st.columns = {"quantity", "value"};
+    st.left_align = {true, true};
+    st.rows = {{"concurrency (requests in flight)", fmt_count(s.concurrency) + " (limited by " + s.limited_by + ")"},
+               {"KV-memory bound", fmt_count(s.max_concurrency_memory) + " requests"},
+               {"output tokens/s (group)", fmt_num(s.output_tokens_per_s, 1)},
+               {"output tokens/s per GPU", fmt_num(s.output_tokens_per_s / d.num_gpus(), 1)},
+               {"total tokens/s (input + output)", fmt_num(s.total_tokens_per_s, 1)},
+               {"requests/s", fmt_num(s.requests_per_s, 3)},
+               {"TTFT (ms)", ms(s.ttft_s)},
+               {"TPOT (ms)", ms(s.tpot_s)},
+               {"step bound", s.step.bound}};
+    st.notes.push_back("each iteration decodes every running request and prefills arrivals (concurrency x input / output prompt tokens)");
+    if (q.explain) explain_step(st, "serving iteration", s.step, d);
+    doc.tables.push_back(st);
+  }
+  ojson in = deployment_json(d);
+  ojson batches = ojson::array();
+  for (double b : q.batches) batches.push_back(jcount(b));
+  in["batch"] = batches;
+  in["input_tokens"] = jcount(q.input);
+  in["output_tokens"] = jcount(q.output);
+  in["concurrency"] = !q.serve ? ojson(nullptr) : q.concurrency > 0 ? jcount(q.concurrency) : ojson("auto");
+  in["max_batch"] = jcount(q.max_batch);
+  in["tpot_slo_s"] = q.tpot_slo_s > 0 ? ojson(q.tpot_slo_s) : ojson(nullptr);
+  in["ttft_slo_s"] = q.ttft_slo_s > 0 ? ojson(q.ttft_slo_s) : ojson(nullptr);
+  doc.inputs = in;
+  return doc;
+}
+
+}  // namespace mlcalc

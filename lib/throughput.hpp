@@ -1,0 +1,33 @@
+// What `throughput` reports: a static-batch sweep and, optionally, steady-state serving.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "inference.hpp"
+
+namespace mlcalc {
+
+/// A throughput question about one deployment.
+struct ThroughputQuery {
+  std::vector<double> batches{1};   ///< static batch sizes to evaluate
+  double input = 128, output = 1;   ///< tokens per request
+  bool serve = false;               ///< also evaluate continuous batching
+  double concurrency = 0;           ///< requests in flight when serving; 0 = auto
+  double max_batch = 256;           ///< engine cap on running requests
+  double tpot_slo_s = 0, ttft_slo_s = 0;  ///< 0 = no target
+  bool explain = false;             ///< keep per-step terms for the report
+};
+
+/// One row per batch, and the serving point when asked.
+struct ThroughputReport {
+  Deployment dep;
+  ThroughputQuery query;
+  std::vector<BatchRow> rows;
+  std::optional<Serving> serving;
+  bool all_fit = true;              ///< every row and the serving point fit in memory
+  std::vector<std::string> warnings;
+};
+ThroughputReport evaluate_throughput(const Deployment& d, const ThroughputQuery& q);
+
+}  // namespace mlcalc
