@@ -5,11 +5,13 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "common.hpp"
 #include "hardware.hpp"
 #include "io/db.hpp"
+#include "io/hf_config.hpp"
 #include "model.hpp"
 
 using namespace mlcalc;
@@ -90,6 +92,29 @@ TEST_CASE("params: falcon-180b new_decoder_architecture is exactly 178,557,088,7
   const ParamCounts p = count_params(a);
   CHECK(p.total == 178557088768.0);
   CHECK(p.lm_head == 0.0);
+}
+
+TEST_CASE("params: falcon-7b (multi_query, one shared LayerNorm) is exactly 6,921,720,704") {
+  // tiiuae/falcon-7b config.json (model_type falcon, new_decoder_architecture false,
+  // multi_query true, parallel_attn true, bias false). FalconForCausalLM module printout
+  // (kimborgen/falcon-llm README.md): query_key_value 4544 -> 4672 = (71 + 2)*64, dense
+  // 4544 -> 4544, dense_h_to_4h 4544 -> 18176, ONE input_layernorm, tied lm_head.
+  // Per layer 4544*4672 + 4544^2 + 2*4544*18176 + 2*4544 = 21,229,568 + 20,647,936
+  // + 165,183,488 + 9,088 = 207,070,080; * 32 = 6,626,242,560; + embedding 65024*4544 =
+  // 295,469,056 + ln_f 9,088 = 6,921,720,704.
+  const nlohmann::json cfg = {
+      {"alibi", false},          {"bias", false},          {"hidden_size", 4544},
+      {"model_type", "falcon"},  {"multi_query", true},    {"new_decoder_architecture", false},
+      {"num_attention_heads", 71}, {"num_hidden_layers", 32}, {"parallel_attn", true},
+      {"vocab_size", 65024}};
+  std::vector<std::string> warnings;
+  const Architecture a = architecture_from_hf(cfg, "falcon-7b", warnings);
+  CHECK(warnings.empty());
+  CHECK(a.attn.num_kv_heads == 1);
+  CHECK(a.shared_block_norm);
+  CHECK(count_params(a).total == 6921720704.0);
+  // 32 layers x 2 x 1 kv head x 64 x 2 B = 8,192 B/token.
+  CHECK(kv_bytes_per_sequence(a, 1000, kBf16) / 1000 == doctest::Approx(8192.0).epsilon(1e-12));
 }
 
 TEST_CASE("params: gpt-13b (llm-analysis test-13b as GPT-2) is exactly 12,853,463,040") {
