@@ -116,7 +116,8 @@ ParamCounts count_params(const Architecture& a) {
   ParamCounts p;
   const double h = a.hidden;
   p.embedding = double(a.vocab) * h + double(a.learned_positions) * h;
-  p.lm_head = a.tied_embeddings ? 0.0 : double(a.vocab) * h;
+  // Untied LM head V*h; GPT-J's lm_head is nn.Linear(n_embd, vocab_size) with bias (+V).
+  p.lm_head = a.tied_embeddings ? 0.0 : double(a.vocab) * h + (a.lm_head_bias ? double(a.vocab) : 0.0);
   const auto& m = a.moe;
   const double one_expert = ffn_params(h, double(m.expert_intermediate), a.dense.gated, m.expert_bias);
   p.one_expert_per_layer = one_expert;
@@ -125,7 +126,9 @@ ParamCounts count_params(const Architecture& a) {
   for (const auto& g : a.groups) {
     double layer = mixer_params(a, g.mixer);
     const int sublayers = (g.mixer != Mixer::none) + (g.ffn != Ffn::none);
-    layer += sublayers * a.norms_per_sublayer * norm_params(a);
+    // One norm per sublayer (pre-norm), two for Gemma 2/3 (pre + post); a parallel block whose
+    // attention and MLP read the same normalised input has one norm per layer (GPT-J ln_1).
+    layer += (a.shared_block_norm ? 1 : sublayers * a.norms_per_sublayer) * norm_params(a);
     double layer_active = layer;
     if (g.ffn == Ffn::dense) {
       const double f = ffn_params(h, double(a.dense.intermediate), a.dense.gated, a.dense.bias);

@@ -33,7 +33,7 @@ struct LayerGroup {
 struct AttentionSpec {
   int num_heads = 0, num_kv_heads = 0, head_dim = 0;
   bool qkv_bias = false, o_bias = false;  ///< projection biases
-  bool qk_norm = false;                   ///< per-head q/k RMSNorm (Qwen3, GLM-4.5)
+  bool qk_norm = false;                   ///< per-head q/k RMSNorm (Qwen3, GLM-4.5, Gemma 3)
   bool output_gate = false;               ///< q_proj also emits a gate (Qwen3-Next)
   bool sinks = false;                     ///< learned per-head sinks (gpt-oss)
 };
@@ -83,6 +83,8 @@ struct Architecture {
   int64_t learned_positions = 0; ///< rows of a learned position table (OPT, GPT-2/3)
   bool layernorm = false;        ///< LayerNorm (weight + bias) instead of RMSNorm
   int norms_per_sublayer = 1;    ///< Gemma 2/3: pre and post norms = 2
+  bool shared_block_norm = false;///< parallel attention + MLP read ONE norm per layer (GPT-J)
+  bool lm_head_bias = false;     ///< the untied LM head has a bias of vocab elements (GPT-J)
   AttentionSpec attn;
   MlaSpec mla;
   FfnSpec dense;

@@ -5,10 +5,13 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "common.hpp"
+#include "hardware.hpp"
 #include "io/db.hpp"
+#include "io/hf_config.hpp"
 #include "model.hpp"
 
 using namespace mlcalc;
@@ -55,6 +58,106 @@ TEST_CASE("params: llama-2-7b is exactly 6,738,415,616") {
   CHECK(p.active == 6738415616.0);
 }
 
+TEST_CASE("params: llama-2-13b is exactly 13,015,864,320") {
+  // Hand: emb 32000*5120 = 163,840,000, LM head the same (untied); per layer attention
+  // 4*5120^2 = 104,857,600, MLP 3*5120*13824 = 212,336,640, 2 RMSNorms 10,240 -> 317,204,480
+  // * 40 = 12,688,179,200; + 2*163,840,000 + final norm 5,120 = 13,015,864,320 (card: 13B).
+  const ParamCounts p = count_params(arch("llama-2-13b"));
+  CHECK(p.total == 13015864320.0);
+  CHECK(p.active == 13015864320.0);
+}
+
+TEST_CASE("params: gpt-j-6b parallel block, one LayerNorm per layer, LM head with bias") {
+  // transformers modeling_gptj.py: per layer q/k/v/out_proj 4*4096^2 = 67,108,864 (no bias);
+  // fc_in/fc_out 2*4096*16384 + 16384 + 4096 = 134,238,208; ONE ln_1 (weight+bias) 8,192
+  // -> 201,355,264 * 28 = 5,637,947,392. wte 50400*4096 = 206,438,400; lm_head 206,438,400
+  // + bias 50,400 = 206,488,800; ln_f 8,192. Total 6,050,882,784.
+  const ParamCounts p = count_params(arch("gpt-j-6b"));
+  CHECK(p.total == 6050882784.0);
+  CHECK(p.lm_head == 206488800.0);
+  CHECK(p.embedding == 206438400.0);
+  // The model card states n_parameters 6,053,381,344: 0.04% apart.
+  CHECK(std::abs(p.total - 6053381344.0) / 6053381344.0 < 0.001);
+}
+
+TEST_CASE("params: falcon-180b new_decoder_architecture is exactly 178,557,088,768") {
+  // transformers modeling_falcon.py: query_key_value 14848*(232 + 2*8)*64 = 235,667,456;
+  // dense 14848^2 = 220,463,104; MLP 2*14848*59392 = 1,763,704,832 (no biases); ln_attn +
+  // ln_mlp 4*14848 = 59,392 -> 2,219,894,784 * 80 = 177,591,582,720; tied embedding
+  // 65024*14848 = 965,476,352; ln_f 29,696. Total 178,557,088,768 (card: 180B, 0.8% above).
+  const Architecture& a = arch("falcon-180b");
+  CHECK(a.attn.num_kv_heads == 8);
+  CHECK(a.attn.head_dim == 64);
+  CHECK(a.tied_embeddings);
+  const ParamCounts p = count_params(a);
+  CHECK(p.total == 178557088768.0);
+  CHECK(p.lm_head == 0.0);
+}
+
+TEST_CASE("params: falcon-7b (multi_query, one shared LayerNorm) is exactly 6,921,720,704") {
+  // tiiuae/falcon-7b config.json (model_type falcon, new_decoder_architecture false,
+  // multi_query true, parallel_attn true, bias false). FalconForCausalLM module printout
+  // (kimborgen/falcon-llm README.md): query_key_value 4544 -> 4672 = (71 + 2)*64, dense
+  // 4544 -> 4544, dense_h_to_4h 4544 -> 18176, ONE input_layernorm, tied lm_head.
+  // Per layer 4544*4672 + 4544^2 + 2*4544*18176 + 2*4544 = 21,229,568 + 20,647,936
+  // + 165,183,488 + 9,088 = 207,070,080; * 32 = 6,626,242,560; + embedding 65024*4544 =
+  // 295,469,056 + ln_f 9,088 = 6,921,720,704.
+  const nlohmann::json cfg = {
+      {"alibi", false},          {"bias", false},          {"hidden_size", 4544},
+      {"model_type", "falcon"},  {"multi_query", true},    {"new_decoder_architecture", false},
+      {"num_attention_heads", 71}, {"num_hidden_layers", 32}, {"parallel_attn", true},
+      {"vocab_size", 65024}};
+  std::vector<std::string> warnings;
+  const Architecture a = architecture_from_hf(cfg, "falcon-7b", warnings);
+  CHECK(warnings.empty());
+  CHECK(a.attn.num_kv_heads == 1);
+  CHECK(a.shared_block_norm);
+  CHECK(count_params(a).total == 6921720704.0);
+  // 32 layers x 2 x 1 kv head x 64 x 2 B = 8,192 B/token.
+  CHECK(kv_bytes_per_sequence(a, 1000, kBf16) / 1000 == doctest::Approx(8192.0).epsilon(1e-12));
+}
+
+TEST_CASE("params: gpt-13b (llm-analysis test-13b as GPT-2) is exactly 12,853,463,040") {
+  // Per layer: attention 4*5120^2 + 4*5120 (biases) = 104,878,080; MLP 2*5120*20480 + 20480
+  // + 5120 = 209,740,800; 2 LayerNorms 20,480 -> 314,639,360 * 40 = 12,585,574,400; wte
+  // 50272*5120 = 257,392,640; wpe 2048*5120 = 10,485,760; ln_f 10,240 -> 12,853,463,040.
+  const ParamCounts p = count_params(arch("gpt-13b"));
+  CHECK(p.total == 12853463040.0);
+  CHECK(p.embedding == 257392640.0 + 10485760.0);
+}
+
+TEST_CASE("params: gemma-3-27b text tower counts the q/k norms (27,009,346,304)") {
+  // Gemma3Attention has q_norm and k_norm (Gemma3RMSNorm of head_dim 128): 256 per layer,
+  // 62*256 = 15,872 in all. Per layer: q 5376*4096 + k,v 2*5376*2048 + o 4096*5376 =
+  // 66,060,288 + 256 = 66,060,544; MLP 3*5376*21504 = 346,816,512; 4 norms 21,504 ->
+  // 412,898,560 * 62 = 25,599,710,720; tied embedding 262208*5376 = 1,409,630,208; final norm
+  // 5,376. Total 27,009,346,304 (without the q/k norms it would be 27,009,330,432).
+  const Architecture& a = arch("gemma-3-27b");
+  CHECK(a.attn.qk_norm);
+  CHECK(count_params(a).total == 27009346304.0);
+  // Gemma 2 has no q/k norms.
+  CHECK_FALSE(arch("gemma-2-27b").attn.qk_norm);
+}
+
+TEST_CASE("moe: deepseek-v2 235.74B total, 21.38B active; layer 0 dense") {
+  // DeepSeek-V2 paper sec. 2.1 shapes. MLA per layer: q 5120*1536 + 1536 (norm) + 1536*128*192
+  // = 45,614,592; kv 5120*576 + 512 (norm) + 512*128*256 = 19,726,848; o 128*128*5120 =
+  // 83,886,080 -> 149,227,520. One expert 3*5120*1536 = 23,592,960.
+  // Layer 0 (dense): 149,227,520 + 2 norms 10,240 + 3*5120*12288 = 337,981,440.
+  // MoE layer: 149,237,760 + router 5120*160 = 819,200 + (2 shared + 160 routed) experts
+  // = 3,972,116,480 total; active (2 shared + top-6) = 338,800,640.
+  // Embedding and untied head 102400*5120 = 524,288,000 each; final norm 5,120.
+  // Total = 337,981,440 + 59*3,972,116,480 + 2*524,288,000 + 5,120 = 235,741,434,880 (236B);
+  // active = 337,981,440 + 59*338,800,640 + 1,048,576,000 + 5,120 = 21,375,800,320 (21B).
+  const Architecture& a = arch("deepseek-v2");
+  const ParamCounts p = count_params(a);
+  CHECK(p.num_moe_layers == 59);
+  CHECK(p.one_expert_per_layer == 23592960.0);
+  CHECK(p.routed_experts == 59.0 * 160 * 23592960.0);
+  CHECK(p.total == doctest::Approx(235741434880.0).epsilon(1e-12));
+  CHECK(p.active == doctest::Approx(21375800320.0).epsilon(1e-12));
+}
+
 // ---- KV bytes per token ---------------------------------------------------------------------
 
 TEST_CASE("kv: llama-3.1-8b 131,072 B/token in bf16, 65,536 in fp8") {
@@ -94,6 +197,32 @@ TEST_CASE("kv: opt-13b 819,200 B/token (M-80)") {
   // one 2048-token request = 1,677,721,600 B ("1.6 GB").
   CHECK(kv_per_token("opt-13b", 2048) == doctest::Approx(819200.0).epsilon(1e-9));
   CHECK(kv_bytes_per_sequence(arch("opt-13b"), 2048, kBf16) == doctest::Approx(1677721600.0).epsilon(1e-9));
+}
+
+TEST_CASE("kv: llama-2-13b (MHA) 819,200 B/token") {
+  // 40 layers x 2 (K,V) x 40 kv heads x 128 head_dim x 2 B = 819,200 B.
+  CHECK(kv_per_token("llama-2-13b", 4096) == doctest::Approx(819200.0).epsilon(1e-9));
+}
+
+TEST_CASE("kv: gpt-j-6b 458,752 B/token") {
+  // 28 layers x 2 x 16 heads x 256 head_dim x 2 B = 458,752 B (rotary_dim 64 does not change it).
+  CHECK(kv_per_token("gpt-j-6b", 2048) == doctest::Approx(458752.0).epsilon(1e-9));
+}
+
+TEST_CASE("kv: falcon-180b GQA 163,840 B/token") {
+  // 80 layers x 2 x 8 kv heads x 64 head_dim x 2 B = 163,840 B.
+  CHECK(kv_per_token("falcon-180b", 2048) == doctest::Approx(163840.0).epsilon(1e-9));
+}
+
+TEST_CASE("kv: gpt-13b 819,200 B/token") {
+  // 40 layers x 2 x 5120 (40 heads x 128) x 2 B = 819,200 B, the same as OPT-13B.
+  CHECK(kv_per_token("gpt-13b", 2048) == doctest::Approx(819200.0).epsilon(1e-9));
+}
+
+TEST_CASE("kv: deepseek-v2 MLA 69,120 B/token") {
+  // 60 layers x (512 latent + 64 rope key) x 2 B = 69,120 B.
+  CHECK(kv_per_token("deepseek-v2", 4096) == doctest::Approx(69120.0).epsilon(1e-9));
+  CHECK(kv_layers(arch("deepseek-v2")) == 60);
 }
 
 // ---- sliding-window layers --------------------------------------------------------------------
@@ -278,6 +407,31 @@ TEST_CASE("db: every database file loads and every reference resolves") {
   for (const auto& o : db().api_offers()) {
     INFO("api price offer " << o.provider << " " << o.model);
     CHECK_NOTHROW(db().model(o.model));
+  }
+}
+
+TEST_CASE("db: the GH200, L40 and NVL entries load with their datasheet peaks") {
+  // GH200 96 GB: 4.0 TB/s, H100 peaks (FP8 3,958 with sparsity -> 1,979 dense), NVLink-C2C host.
+  const Gpu& gh = db().gpu("gh200");
+  CHECK(gh.memory_bw_bytes_per_s == doctest::Approx(4.0e12));
+  CHECK(gh.peak(Peak::fp8) == doctest::Approx(1979e12));
+  CHECK(gh.host_link_id == "nvlink-c2c");
+  CHECK(gh.scale_up_id == "nvlink4");
+  const Gpu& gh144 = db().gpu("gh200-144gb");
+  CHECK(gh144.memory_bw_bytes_per_s == doctest::Approx(4.9e12));
+  CHECK(gh144.memory_bytes > gh.memory_bytes);
+  // L40: 864 GB/s, FP8 724 with sparsity -> 362 dense, BF16 181.05 dense, PCIe 4, no NVLink.
+  const Gpu& l40 = db().gpu("l40");
+  CHECK(l40.memory_bw_bytes_per_s == doctest::Approx(0.864e12));
+  CHECK(l40.peak(Peak::fp8) == doctest::Approx(362e12));
+  CHECK(l40.peak(Peak::bf16) == doctest::Approx(181.05e12));
+  CHECK(l40.scale_up_id.empty());
+  CHECK(l40.host_link_id == "pcie4");
+  // H100 NVL / H200 NVL: FP8 3,341 with sparsity -> 1,670.5 dense (above 1 PFLOP/s).
+  for (const char* id : {"h100-nvl", "h200-nvl"}) {
+    INFO(id);
+    CHECK(db().gpu(id).peak(Peak::fp8) == doctest::Approx(1670.5e12));
+    CHECK(db().gpu(id).peak(Peak::int8) == doctest::Approx(1670.5e12));
   }
 }
 

@@ -102,7 +102,7 @@ Architecture architecture_from_hf(const json& root, const std::string& where, st
       "llama",   "mistral",   "mixtral",     "qwen2",      "qwen2_moe",   "qwen3",       "qwen3_moe",
       "qwen3_next", "gemma",  "gemma2",      "gemma3_text", "gemma3",     "phi3",        "opt",
       "gpt2",    "llama4_text", "llama4",    "gpt_oss",    "deepseek_v2", "deepseek_v3", "kimi_k2",
-      "glm4_moe", "nemotron_h", "jamba"};
+      "glm4_moe", "nemotron_h", "jamba",   "gptj",       "falcon"};
   if (!known.count(mt))
     warnings.push_back(where + ": model_type '" + mt + "' is not one mlcalc knows; read as a Llama-style decoder");
 
@@ -111,13 +111,24 @@ Architecture architecture_from_hf(const json& root, const std::string& where, st
   a.name = r.string("_name_or_path", "");
 
   // ---- core dimensions -------------------------------------------------------------
-  const bool gpt2 = mt == "gpt2";
-  if (gpt2) {
+  const bool gpt2 = mt == "gpt2", gptj = mt == "gptj", falcon = mt == "falcon";
+  if (gpt2 || gptj) {
+    // GPT2Config / GPTJConfig keys; n_inner null = 4 * n_embd (GPT2MLP, GPTJBlock:
+    // inner_dim = config.n_inner if not None else 4 * config.n_embd). Defaults: GPT-2 n_positions
+    // 1024, GPTJConfig n_positions 2048 (transformers configuration_gpt2.py / configuration_gptj.py).
     a.hidden = r.positive("n_embd");
     a.num_layers = r.positive("n_layer");
     a.attn.num_heads = r.positive("n_head");
     a.dense.intermediate = r.integer("n_inner", 4 * a.hidden);
-    a.max_context = r.integer("n_positions", 1024);
+    a.max_context = r.integer("n_positions", gptj ? 2048 : 1024);
+  } else if (falcon) {
+    // FalconConfig (transformers configuration_falcon.py): attribute_map n_layer/n_head; MLP width
+    // ffn_hidden_size, default 4 * hidden_size (FalconMLP dense_h_to_4h); max_position_embeddings 2048.
+    a.hidden = r.positive("hidden_size");
+    a.num_layers = static_cast<int>(r.has("num_hidden_layers") ? r.positive("num_hidden_layers") : r.positive("n_layer"));
+    a.attn.num_heads = static_cast<int>(r.has("num_attention_heads") ? r.positive("num_attention_heads") : r.positive("n_head"));
+    a.dense.intermediate = r.integer("ffn_hidden_size", 4 * a.hidden);
+    a.max_context = r.integer("max_position_embeddings", 2048);
   } else {
     a.hidden = r.positive("hidden_size");
     a.num_layers = r.positive("num_hidden_layers");
@@ -127,6 +138,14 @@ Architecture architecture_from_hf(const json& root, const std::string& where, st
   }
   a.vocab = r.positive("vocab_size");
   a.attn.num_kv_heads = static_cast<int>(r.integer("num_key_value_heads", a.attn.num_heads));
+  if (falcon) {
+    // FalconAttention: new_decoder_architecture -> num_kv_heads groups (query_key_value out
+    // (n_kv * 2 + n_heads) * head_dim); else multi_query (default true) -> 1 kv head, else MHA.
+    if (r.boolean("new_decoder_architecture", false))
+      a.attn.num_kv_heads = static_cast<int>(r.has("num_kv_heads") ? r.integer("num_kv_heads") : r.integer("n_head_kv", a.attn.num_heads));
+    else
+      a.attn.num_kv_heads = r.boolean("multi_query", true) ? 1 : a.attn.num_heads;
+  }
   if (a.attn.num_kv_heads == 0) a.attn.num_kv_heads = a.attn.num_heads;
   const int64_t explicit_hd = r.has("head_dim") ? r.integer("head_dim") : r.integer("attention_head_dim", 0);
   if (explicit_hd > 0) {
@@ -140,9 +159,33 @@ Architecture architecture_from_hf(const json& root, const std::string& where, st
 
   // ---- norms, biases, activation ----------------------------------------------------
   const bool gemma = mt == "gemma2" || mt == "gemma3_text" || mt == "gemma3" || mt == "gemma";
-  a.tied_embeddings = r.boolean("tie_word_embeddings", gemma || mt == "opt" || gpt2);
+  // Tied by default: Gemma, OPT, GPT-2, Falcon (FalconConfig leaves PretrainedConfig's
+  // tie_word_embeddings = True; FalconForCausalLM _tied_weights_keys lm_head). GPTJConfig: untied.
+  a.tied_embeddings = r.boolean("tie_word_embeddings", gemma || mt == "opt" || gpt2 || falcon);
   if (gemma && mt != "gemma") a.norms_per_sublayer = 2;  // Gemma 2/3: pre and post norms around each sublayer
-  if (mt == "opt" || gpt2) {
+  if (gptj) {
+    // transformers models/gptj/modeling_gptj.py: GPTJAttention q/k/v/out_proj bias=False;
+    // GPTJMLP fc_in/fc_out with bias, gelu_new (not gated); GPTJBlock: ONE ln_1 (LayerNorm) feeds
+    // attention and MLP in parallel; lm_head = nn.Linear(n_embd, vocab_size) with bias. Rotary
+    // positions (rotary_dim of each head): no position table.
+    a.layernorm = true;
+    a.dense.gated = false;
+    a.dense.bias = true;
+    a.shared_block_norm = true;
+    a.lm_head_bias = !a.tied_embeddings;
+  } else if (falcon) {
+    // transformers models/falcon/modeling_falcon.py: query_key_value, dense, dense_h_to_4h and
+    // dense_4h_to_h all take bias=config.bias; GELU MLP (not gated); LayerNorm with bias.
+    // FalconDecoderLayer: parallel_attn with new_decoder_architecture (num_ln_in_parallel_attn
+    // defaults to 2) has ln_attn + ln_mlp (two norms, the default count); parallel_attn with one
+    // input_layernorm (Falcon-7B, num_ln_in_parallel_attn 1) shares it. RoPE or ALiBi: no table.
+    a.layernorm = true;
+    a.dense.gated = false;
+    a.attn.qkv_bias = a.attn.o_bias = a.dense.bias = r.boolean("bias", false);
+    const bool two_ln = r.has("num_ln_in_parallel_attn") ? r.integer("num_ln_in_parallel_attn") == 2
+                                                          : r.boolean("new_decoder_architecture", false);
+    a.shared_block_norm = r.boolean("parallel_attn", true) && !two_ln;
+  } else if (mt == "opt" || gpt2) {
     a.layernorm = true;
     a.dense.gated = false;
     const bool bias = r.boolean("enable_bias", true);
@@ -156,8 +199,11 @@ Architecture architecture_from_hf(const json& root, const std::string& where, st
     a.attn.qkv_bias = ab || mt == "qwen2" || mt == "qwen2_moe";  // Qwen2: QKV bias implied by the family
     a.attn.o_bias = ab && mt != "glm4_moe";                     // GLM-4.5: bias on q/k/v only
     a.dense.bias = r.boolean("mlp_bias", false);
-    a.attn.qk_norm = mt == "qwen3" || mt == "qwen3_moe" || mt == "qwen3_next" ||
-                     (mt == "glm4_moe" && r.boolean("use_qk_norm", false));
+    // Per-head q_norm/k_norm (head_dim each): Qwen3 family; Gemma 3 (transformers
+    // models/gemma3/modeling_gemma3.py Gemma3Attention q_norm/k_norm = Gemma3RMSNorm(head_dim));
+    // GLM-4.5 when use_qk_norm.
+    a.attn.qk_norm = mt == "qwen3" || mt == "qwen3_moe" || mt == "qwen3_next" || mt == "gemma3_text" ||
+                     mt == "gemma3" || (mt == "glm4_moe" && r.boolean("use_qk_norm", false));
     a.attn.output_gate = mt == "qwen3_next";
     a.attn.sinks = mt == "gpt_oss";
   }
@@ -305,7 +351,8 @@ Architecture architecture_from_hf(const json& root, const std::string& where, st
     if (layers[i].window_kind == Window::sliding && layers[i].window <= 0)
       r.fail("layer " + std::to_string(i) + " is a sliding-window layer but sliding_window is not set");
 
-  // Which layers are MoE (data/model-configs.md "MoE layer selection").
+  // Which layers are MoE: DeepSeek first_k_dense_replace/moe_layer_freq, Llama 4 interleave step,
+  // Jamba expert period/offset, Qwen MoE decoder_sparse_step/mlp_only_layers (each family's HF modeling file).
   if (m.num_experts > 0 && mt != "nemotron_h") {
     for (int i = 0; i < L; ++i) {
       bool moe = true;
@@ -329,7 +376,7 @@ Architecture architecture_from_hf(const json& root, const std::string& where, st
   }
   a.groups = compress(layers);
 
-  // ---- checkpoint dtype (quantization_config beats torch_dtype: MODELING.md) ----------
+  // ---- checkpoint dtype (quantization_config describes the stored weights; torch_dtype the rest) --
   a.weight_dtype = dtype_from_torch(r.string("torch_dtype", Reader{root, where, ""}.string("torch_dtype", r.string("dtype", "bfloat16"))));
   a.expert_dtype = a.weight_dtype;
   const json* q = root.contains("quantization_config") ? &root.at("quantization_config")
