@@ -12,7 +12,7 @@ struct DType {
   Kind kind = Kind::bf16;
   int group_size = 0;  ///< int4 quantization group (elements per fp16 scale)
 
-  /// Bytes per element including scale overhead (MODELING.md "Data types").
+  /// Bytes per element including scale overhead (docs/model.md "Data types").
   double bytes() const;
   /// Canonical name as typed on the command line (`int4-g32`, `fp8-block`).
   std::string name() const;

@@ -30,7 +30,7 @@ const char* window_name(Window w) {
 
 namespace {
 
-// Feed-forward block: gated (SwiGLU/GeGLU) 3*h*I, plain 2*h*I (MODELING.md "Parameters");
+// Feed-forward block: gated (SwiGLU/GeGLU, Shazeer 2020 arXiv:2002.05202) 3*h*I, plain 2*h*I (docs/model.md "Parameters");
 // biases: gated gate_up (2I) + down (h), plain fc1 (I) + fc2 (h).
 double ffn_params(double h, double I, bool gated, bool bias) {
   double p = (gated ? 3.0 : 2.0) * h * I;
@@ -38,7 +38,7 @@ double ffn_params(double h, double I, bool gated, bool bias) {
   return p;
 }
 
-// GQA attention: h*(nq*d) + 2*h*(nkv*d) + (nq*d)*h (MODELING.md "Parameters"), plus the
+// GQA attention (Ainslie et al. 2023 arXiv:2305.13245 sec. 2): h*(nq*d) + 2*h*(nkv*d) + (nq*d)*h (docs/model.md "Parameters"), plus the
 // q-side gate of Qwen3-Next (q_proj emits query and gate), biases, QK-norm (2*d), sinks.
 double attention_params(const Architecture& a) {
   const auto& s = a.attn;
@@ -52,7 +52,7 @@ double attention_params(const Architecture& a) {
   return p;
 }
 
-// MLA (DeepSeek-V2 paper sec. 2.1; data/model-configs.md "Parameter counting"):
+// MLA (DeepSeek-V2 arXiv:2405.04434 sec. 2.1.2-2.1.3, Eq. 9-19; docs/model.md "Parameters"):
 // q: h*q_lora + q_lora (norm) + q_lora*n_h*(d_nope+d_rope)   [or h*n_h*(d_nope+d_rope)]
 // kv: h*(kv_lora+d_rope) + kv_lora (norm) + kv_lora*n_h*(d_nope+d_v);  o: n_h*d_v*h.
 double mla_params(const Architecture& a) {
@@ -79,7 +79,7 @@ double mamba1_params(const Architecture& a) {
   return p;
 }
 
-// Mamba-2 (data/model-configs.md): h*(2*d_inner + 2*G*N + H) + (d_inner + 2*G*N)*(conv+1)
+// Mamba-2 (Dao & Gu 2024 arXiv:2405.21060 sec. 7; transformers NemotronHMamba2Mixer; docs/model.md "Parameters"): h*(2*d_inner + 2*G*N + H) + (d_inner + 2*G*N)*(conv+1)
 // + 3*H (A, D, dt_bias) + d_inner (gated norm) + d_inner*h.
 double mamba2_params(const Architecture& a) {
   const auto& s = a.ssm;
@@ -87,7 +87,7 @@ double mamba2_params(const Architecture& a) {
   return h * (2.0 * di + gn + s.num_heads) + (di + gn) * (s.d_conv + 1) + 3.0 * s.num_heads + di + di * h;
 }
 
-// Gated DeltaNet (Qwen3-Next; data/model-configs.md): h*(2*key_dim + 2*value_dim) [qkvz]
+// Gated DeltaNet (Yang et al. 2024 arXiv:2412.06464; transformers Qwen3NextGatedDeltaNet; docs/model.md "Parameters"): h*(2*key_dim + 2*value_dim) [qkvz]
 // + h*2*n_v [ba] + (2*key_dim + value_dim)*conv + 2*n_v [dt_bias, A_log] + head_v [norm] + value_dim*h.
 double gdn_params(const Architecture& a) {
   const auto& s = a.ssm;
@@ -135,7 +135,7 @@ ParamCounts count_params(const Architecture& a) {
       layer += f;
       layer_active += f;
     } else if (g.ffn == Ffn::moe) {
-      // MoE layer: router h*E, E routed experts, shared experts (MODELING.md "Parameters").
+      // MoE layer: router h*E, E routed experts, shared experts (docs/model.md "Parameters").
       double shared = m.num_shared * ffn_params(h, double(m.shared_intermediate), a.dense.gated, false);
       if (m.shared_gate) shared += h;
       const double router = h * m.num_experts + (m.router_bias ? m.num_experts : 0);
@@ -204,7 +204,7 @@ double kv_bytes_per_sequence(const Architecture& a, double context, const DType&
   double elems = 0;
   for (const auto& g : a.groups) {
     if (g.mixer == Mixer::attention) {
-      // 2 (K and V) * n_kv * head_dim per token per layer (MODELING.md "KV cache").
+      // 2 (K and V) * n_kv * head_dim per token per layer (docs/model.md "KV cache").
       elems += g.num_layers * 2.0 * a.attn.num_kv_heads * a.attn.head_dim * kept_tokens(g, context);
     } else if (g.mixer == Mixer::mla) {
       // MLA caches the latent (kv_lora_rank) and the shared rope key (qk_rope_head_dim):
@@ -217,7 +217,7 @@ double kv_bytes_per_sequence(const Architecture& a, double context, const DType&
 
 namespace {
 // Recurrent-state elements (conv + ssm) of ONE layer with mixer `m`, per sequence; 0 for
-// attention. vLLM MambaStateShapeCalculator (data/model-configs.md "Recurrent state").
+// attention. vLLM vllm/model_executor/layers/mamba/mamba_utils.py MambaStateShapeCalculator (docs/model.md "Recurrent state").
 double state_elems_per_layer(const Architecture& a, Mixer m) {
   const auto& s = a.ssm;
   if (m == Mixer::mamba1) return double(s.d_conv - 1) * s.d_inner + double(s.d_inner) * s.d_state;
@@ -255,7 +255,7 @@ double decode_attention_flops(const Architecture& a, double context) {
   for (const auto& g : a.groups) {
     const double L = kept_tokens(g, context);
     if (g.mixer == Mixer::attention) {
-      // QK^T and AV: 2*L*n_q*d each (MODELING.md "Inference time").
+      // QK^T and AV: 2*L*n_q*d each (Kaplan et al. 2020 arXiv:2001.08361 Table 1; docs/model.md "FLOPs").
       f += g.num_layers * 4.0 * L * a.attn.num_heads * a.attn.head_dim;
     } else if (g.mixer == Mixer::mla) {
       // Absorbed MLA decode (DeepSeek-V3 inference/model.py attn_impl "absorb"): scores over
@@ -285,7 +285,7 @@ double prefill_flops(const Architecture& a, const ParamCounts& p, double tokens)
     const double w = g.window_kind == Window::full ? 0.0 : double(g.window);
     const double pairs = causal_pairs(tokens, w);
     if (g.mixer == Mixer::attention) {
-      // Causal: half the S^2 square, 2 FLOPs per MAC for QK^T and for AV (MODELING.md "Prefill").
+      // Causal: half the S^2 square, 2 FLOPs per MAC for QK^T and for AV (docs/model.md "FLOPs", causal pairs).
       f += g.num_layers * 4.0 * pairs * a.attn.num_heads * a.attn.head_dim;
     } else if (g.mixer == Mixer::mla) {
       // Prefill runs MLA un-absorbed: QK over nope+rope dims, AV over v dims, per head.

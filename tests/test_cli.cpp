@@ -72,7 +72,7 @@ TEST_CASE("cli: describe MODEL --json has the envelope and result keys") {
     INFO("result key " << k);
     CHECK(res.contains(k));
   }
-  // MODELING.md check value: 8,030,261,248 parameters; 32 layers.
+  // Check value (docs/model.md "Parameters"): 8,030,261,248 parameters; 32 layers.
   CHECK(res["params_total"].get<double>() == 8030261248.0);
   CHECK(res["num_layers"].get<int>() == 32);
   // Embedding 128256 * 4096 = 525,336,576.
@@ -86,7 +86,7 @@ TEST_CASE("cli: describe MODEL --json has the envelope and result keys") {
 }
 
 TEST_CASE("cli: describe llama-3.1-8b KV cache at 8192 x 4, bf16 and fp8") {
-  // cases.md M-82: 131,072 B/token (bf16). 131072 * 8192 * 4 = 4,294,967,296 B.
+  // M-82 (stas00/ml-engineering inference/README.md @744d01e): 131,072 B/token (bf16). 131072 * 8192 * 4 = 4,294,967,296 B.
   Run r = run("describe llama-3.1-8b --context 8192 --batch 4 --json");
   REQUIRE(r.status == 0);
   auto j = json_of(r);
@@ -121,13 +121,13 @@ TEST_CASE("cli: describe GPU --json") {
   REQUIRE(res.contains("memory_bytes"));
   // hardware-db README example: memory_gib = 80 -> 80 * 2^30 = 85,899,345,920 B.
   CHECK(res["memory_bytes"].get<double>() == doctest::Approx(85899345920.0).epsilon(1e-9));
-  // MODELING.md "Units": H100 SXM BF16 dense = 989 TFLOP/s, FP8 dense = 1979.
+  // docs/model.md "Units": H100 SXM BF16 dense = 989 TFLOP/s, FP8 dense = 1979 (https://www.nvidia.com/en-us/data-center/h100/, sparse figures halved).
   CHECK(res["peak_flop_per_s"]["bf16"].get<double>() == doctest::Approx(989e12).epsilon(1e-9));
   CHECK(res["peak_flop_per_s"]["fp8"].get<double>() == doctest::Approx(1979e12).epsilon(1e-9));
 }
 
 TEST_CASE("cli: describe checkpoint dtypes of deepseek-v3 and gpt-oss-120b") {
-  // MODELING.md "Parameters": DeepSeek-V3 FP8 (128x128 blocks); gpt-oss MXFP4 experts, BF16 rest.
+  // docs/model.md "Data types": DeepSeek-V3 FP8 (128x128 blocks); gpt-oss MXFP4 experts, BF16 rest.
   Run r = run("describe deepseek-v3 --json");
   REQUIRE(r.status == 0);
   auto j = json_of(r);
@@ -135,7 +135,7 @@ TEST_CASE("cli: describe checkpoint dtypes of deepseek-v3 and gpt-oss-120b") {
   // Every weight in fp8-block: bytes = params_total * (1 + 4/16384).
   CHECK(j["result"]["weight_bytes"].get<double>() ==
         doctest::Approx(j["result"]["params_total"].get<double>() * (1.0 + 4.0 / 16384.0)).epsilon(1e-9));
-  // cases.md M-83: 70,272 B/token of MLA cache (bf16).
+  // M-83 (ISCA'25 arXiv:2505.09343 Table 1): 70,272 B/token of MLA cache (bf16).
   CHECK(j["result"]["kv_bytes_per_token"].get<double>() == doctest::Approx(70272.0).epsilon(1e-9));
   r = run("describe gpt-oss-120b --json");
   REQUIRE(r.status == 0);

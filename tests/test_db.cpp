@@ -138,7 +138,7 @@ TEST_CASE("db: a user --db entry overrides a shipped id") {
   const ModelEntry& m = d.model("llama-3.1-8b");
   CHECK(m.name == "Llama-3.1-8B (user override)");
   CHECK(contains(m.file, "override"));
-  // Same architecture: 8,030,261,248 parameters (MODELING.md check value).
+  // Same architecture: 8,030,261,248 parameters (docs/model.md "Parameters" check value).
   CHECK(count_params(m.arch).total == 8030261248.0);
   // The id is listed once.
   int n = 0;

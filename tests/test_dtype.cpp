@@ -1,5 +1,5 @@
 // Data types: bytes per element (with scale overhead), parsing, names, and the compute-peak
-// fallback. Values: MODELING.md "Data types" (copied here; no file is read at run time).
+// fallback. Values: docs/model.md "Data types" (copied here; no file is read at run time).
 #include <doctest/doctest.h>
 
 #include <string>
@@ -29,7 +29,7 @@ std::string error_of(const char* name) {
 }  // namespace
 
 TEST_CASE("dtype: bytes per element of the plain formats") {
-  // MODELING.md "Data types": fp32 4, bf16/fp16 2, fp8 1, int8 1.
+  // docs/model.md "Data types": fp32 4, bf16/fp16 2, fp8 1, int8 1.
   CHECK(bytes_of("fp32") == 4.0);
   CHECK(bytes_of("bf16") == 2.0);
   CHECK(bytes_of("fp16") == 2.0);
@@ -38,18 +38,18 @@ TEST_CASE("dtype: bytes per element of the plain formats") {
 }
 
 TEST_CASE("dtype: block-scaled fp8 carries one fp32 scale per 128x128 block") {
-  // MODELING.md "Data types": fp8 1 B + one fp32 (4 B) scale per 128x128 = 16384 elements.
+  // deepseek-ai/DeepSeek-V3 README_WEIGHTS.md "FP8 Weight Documentation" (docs/model.md "Data types"): fp8 1 B + one fp32 (4 B) scale per 128x128 = 16384 elements.
   // 1 + 4/16384 = 1.000244140625 (exact in binary).
   CHECK(bytes_of("fp8-block") == doctest::Approx(1.0 + 4.0 / 16384.0).epsilon(1e-12));
   CHECK(bytes_of("fp8-block") == doctest::Approx(1.000244140625).epsilon(1e-12));
 }
 
 TEST_CASE("dtype: int4 with fp16 group scales is 0.5 + 2/g bytes") {
-  // MODELING.md "Data types": int4 with group size g -> 0.5 + 2/g (one fp16 scale per group).
+  // docs/model.md "Data types" (GPTQ arXiv:2210.17323 / AWQ arXiv:2306.00978 group scales): int4 with group size g -> 0.5 + 2/g (one fp16 scale per group).
   // Default group 128: 0.5 + 2/128 = 0.515625.
   CHECK(bytes_of("int4") == doctest::Approx(0.5 + 2.0 / 128.0).epsilon(1e-12));
   CHECK(bytes_of("int4") == doctest::Approx(0.515625).epsilon(1e-12));
-  // int4-g32 (gpt-fast int4 g32, cases.md I-03): 0.5 + 2/32 = 0.5625.
+  // int4-g32 (gpt-fast int4 g32, I-03, pytorch-labs/gpt-fast README.md @32971d3): 0.5 + 2/32 = 0.5625.
   CHECK(bytes_of("int4-g32") == doctest::Approx(0.5625).epsilon(1e-12));
   // int4-g64: 0.5 + 2/64 = 0.53125.
   CHECK(bytes_of("int4-g64") == doctest::Approx(0.53125).epsilon(1e-12));
@@ -58,7 +58,7 @@ TEST_CASE("dtype: int4 with fp16 group scales is 0.5 + 2/g bytes") {
 }
 
 TEST_CASE("dtype: microscaling fp4 formats") {
-  // MODELING.md "Data types": MXFP4 0.5 + 1/32 (one e8m0 byte per 32) = 0.53125.
+  // OCP Microscaling Formats (MX) Specification v1.0, concrete-formats table (docs/model.md "Data types"): MXFP4 0.5 + 1/32 (one e8m0 byte per 32) = 0.53125.
   CHECK(bytes_of("mxfp4") == doctest::Approx(0.53125).epsilon(1e-12));
   // NVFP4 0.5 + 1/16 (one fp8 scale per 16) = 0.5625 (per-tensor fp32 scale neglected).
   CHECK(bytes_of("nvfp4") == doctest::Approx(0.5625).epsilon(1e-12));
@@ -117,7 +117,7 @@ TEST_CASE("dtype: canonical names round-trip") {
 }
 
 TEST_CASE("dtype: preferred compute class") {
-  // MODELING.md "Data types" / dtype.hpp: weight-only int8/int4 dequantize to bf16.
+  // docs/model.md "Data types" / dtype.hpp: weight-only int8/int4 dequantize to bf16.
   CHECK(mlcalc::preferred_compute(parse_dtype("fp32")) == ComputeClass::fp32);
   CHECK(mlcalc::preferred_compute(parse_dtype("bf16")) == ComputeClass::bf16);
   CHECK(mlcalc::preferred_compute(parse_dtype("fp8")) == ComputeClass::fp8);
@@ -139,7 +139,7 @@ mlcalc::Gpu gpu_with(std::initializer_list<std::pair<mlcalc::Peak, double>> peak
 
 TEST_CASE("resolve_peak: a GPU without fp8 runs fp8 at the bf16 peak and says so") {
   using mlcalc::Peak;
-  // An A100-like GPU: bf16 312 TFLOP/s dense, no fp8/fp4 tensor cores (MODELING.md "Data types":
+  // An A100-like GPU: bf16 312 TFLOP/s dense, no fp8/fp4 tensor cores (docs/model.md "Data types":
   // "FP8 weights on an A100 run at BF16 peak").
   const mlcalc::Gpu a100 = gpu_with({{Peak::fp32, 19.5e12}, {Peak::bf16, 312e12}, {Peak::fp16, 312e12}});
   auto r = mlcalc::resolve_peak(a100, ComputeClass::fp8);
@@ -159,7 +159,7 @@ TEST_CASE("resolve_peak: a GPU without fp8 runs fp8 at the bf16 peak and says so
 
 TEST_CASE("resolve_peak: a GPU with fp8 uses it") {
   using mlcalc::Peak;
-  // H100 SXM dense peaks: bf16 989, fp8 1979 TFLOP/s (MODELING.md "Units").
+  // H100 SXM dense peaks: bf16 989, fp8 1979 TFLOP/s (docs/model.md "Units"; hardware-db/gpus/h100-sxm.toml sources).
   const mlcalc::Gpu h100 = gpu_with({{Peak::bf16, 989e12}, {Peak::fp16, 989e12}, {Peak::fp8, 1979e12}});
   auto r = mlcalc::resolve_peak(h100, ComputeClass::fp8);
   CHECK(r.used == ComputeClass::fp8);

@@ -1,6 +1,6 @@
 // Model architectures from the shipped model-db: parameter counts, KV cache, recurrent state,
 // FLOPs. Every expected value is copied here with its source (case ID in
-// ../shared/reference/cases.md, MODELING.md, or data/model-configs.md) and the hand arithmetic;
+// reference-case ID with its primary source (paper/README at commit), docs/model.md "Section", or the model's stated_source) and the hand arithmetic;
 // nothing outside tests/ is read at run time.
 #include <doctest/doctest.h>
 
@@ -39,7 +39,7 @@ double kv_per_token(const std::string& id, double ctx, const DType& d = kBf16) {
 // ---- parameter counts of dense models ------------------------------------------------------
 
 TEST_CASE("params: llama-3.1-8b is exactly 8,030,261,248") {
-  // MODELING.md "Parameters": check value Llama-3.1-8B 8,030,261,248.
+  // Check value Llama-3.1-8B 8,030,261,248 (docs/model.md "Parameters"; arithmetic below).
   // Hand: emb 128256*4096 = 525,336,576; lm_head the same (untied); per layer attention
   // 4096*4096*2 + 2*4096*1024 = 41,943,040, MLP 3*4096*14336 = 176,160,768, 2 norms 8,192
   // -> 218,112,000 * 32 = 6,979,584,000; + 2*525,336,576 + final norm 4,096 = 8,030,261,248.
@@ -52,7 +52,7 @@ TEST_CASE("params: llama-3.1-8b is exactly 8,030,261,248") {
 }
 
 TEST_CASE("params: llama-2-7b is exactly 6,738,415,616") {
-  // MODELING.md "Parameters": check value Llama-2-7B 6,738,415,616.
+  // Check value Llama-2-7B 6,738,415,616 (docs/model.md "Parameters"; arithmetic below).
   const ParamCounts p = count_params(arch("llama-2-7b"));
   CHECK(p.total == 6738415616.0);
   CHECK(p.active == 6738415616.0);
@@ -161,7 +161,7 @@ TEST_CASE("moe: deepseek-v2 235.74B total, 21.38B active; layer 0 dense") {
 // ---- KV bytes per token ---------------------------------------------------------------------
 
 TEST_CASE("kv: llama-3.1-8b 131,072 B/token in bf16, 65,536 in fp8") {
-  // cases.md M-82 (S-MLE inference/README.md): 2*2*32*4096*8/32 = 131,072 B ("0.131 MB/token").
+  // M-82 (stas00/ml-engineering inference/README.md @744d01e, KV cache section): 2*2*32*4096*8/32 = 131,072 B ("0.131 MB/token").
   // = 2 (K,V) * 8 kv heads * 128 head_dim * 32 layers * 2 B.
   CHECK(kv_per_token("llama-3.1-8b", 4096) == doctest::Approx(131072.0).epsilon(1e-9));
   // fp8 (1 B): half, 65,536.
@@ -172,28 +172,28 @@ TEST_CASE("kv: llama-3.1-8b 131,072 B/token in bf16, 65,536 in fp8") {
 
 TEST_CASE("kv: llama-2-7b (MHA) 524,288 B/token") {
   // Llama-2-7B: 32 layers, 32 kv heads (MHA), head_dim 128: 2*32*128*32*2 = 524,288 B.
-  // Cross-check: cases.md secondary list gives LongAlpaca-7B (a Llama-2-7B) 512 kB = 524,288 B.
+  // Cross-check: LongAlpaca-7B (a Llama-2-7B) 512 kB = 524,288 B (<name the page that states it>, or drop this line: the arithmetic above already checks it).
   CHECK(kv_per_token("llama-2-7b", 4096) == doctest::Approx(524288.0).epsilon(1e-9));
 }
 
 TEST_CASE("kv: qwen2.5-72b 327,680 B/token (M-84)") {
-  // cases.md M-84 (S-ISCA Table 1): 2 x 8 kv heads x 128 x 80 layers x 2 B = 327,680 B.
+  // M-84 (Zhao et al., Insights into DeepSeek-V3, ISCA'25, arXiv:2505.09343 Table 1): 2 x 8 kv heads x 128 x 80 layers x 2 B = 327,680 B.
   CHECK(kv_per_token("qwen2.5-72b", 4096) == doctest::Approx(327680.0).epsilon(1e-9));
 }
 
 TEST_CASE("kv: llama-3.1-405b 516,096 B/token (M-85)") {
-  // cases.md M-85 (S-ISCA Table 1): 2 x 8 x 128 x 126 layers x 2 B = 516,096 B.
+  // M-85 (ISCA'25 arXiv:2505.09343 Table 1): 2 x 8 x 128 x 126 layers x 2 B = 516,096 B.
   CHECK(kv_per_token("llama-3.1-405b", 4096) == doctest::Approx(516096.0).epsilon(1e-9));
 }
 
 TEST_CASE("kv: deepseek-v3 MLA 70,272 B/token (M-83)") {
-  // cases.md M-83 (S-ISCA Table 1): 61 layers x (512 latent + 64 rope key) x 2 B = 70,272 B.
+  // M-83 (ISCA'25 arXiv:2505.09343 Table 1): 61 layers x (512 latent + 64 rope key) x 2 B = 70,272 B.
   CHECK(kv_per_token("deepseek-v3", 4096) == doctest::Approx(70272.0).epsilon(1e-9));
   CHECK(kv_layers(arch("deepseek-v3")) == 61);
 }
 
 TEST_CASE("kv: opt-13b 819,200 B/token (M-80)") {
-  // cases.md M-80 (S-vLLM sec. 3): 2 (K,V) x 5120 x 40 layers x 2 B = 819,200 B ("800 KB");
+  // M-80 (Kwon et al., PagedAttention, arXiv:2309.06180 sec. 3): 2 (K,V) x 5120 x 40 layers x 2 B = 819,200 B ("800 KB");
   // one 2048-token request = 1,677,721,600 B ("1.6 GB").
   CHECK(kv_per_token("opt-13b", 2048) == doctest::Approx(819200.0).epsilon(1e-9));
   CHECK(kv_bytes_per_sequence(arch("opt-13b"), 2048, kBf16) == doctest::Approx(1677721600.0).epsilon(1e-9));
@@ -228,7 +228,7 @@ TEST_CASE("kv: deepseek-v2 MLA 69,120 B/token") {
 // ---- sliding-window layers --------------------------------------------------------------------
 
 TEST_CASE("kv: gemma-3-27b at 32,768 tokens keeps 1,024 tokens on its 52 local layers") {
-  // MODELING.md "KV cache": Gemma 3 5 local : 1 global, window 1024. gemma-3-27b: 62 layers,
+  // docs/model.md "KV cache": Gemma 3 5 local : 1 global, window 1024 (config sliding_window_pattern 6, sliding_window 1024). gemma-3-27b: 62 layers,
   // global where (i+1) % 6 == 0 -> i = 5, 11, ..., 59 -> 10 global, 52 local; 16 kv heads x 128.
   // Per token per layer bf16: 2*16*128*2 = 8,192 B.
   // Total = 8192 * (10*32768 + 52*1024) = 8192 * (327,680 + 53,248) = 8192 * 380,928
@@ -241,7 +241,7 @@ TEST_CASE("kv: gemma-3-27b at 32,768 tokens keeps 1,024 tokens on its 52 local l
 }
 
 TEST_CASE("kv: gpt-oss-120b at 32,768 tokens: 18 full layers + 18 sliding layers of 128") {
-  // MODELING.md "KV cache": gpt-oss 1:1, window 128. 36 layers, 8 kv heads x 64.
+  // docs/model.md "KV cache": gpt-oss 1:1, window 128 (config layer_types, sliding_window 128). 36 layers, 8 kv heads x 64.
   // Per token per layer bf16: 2*8*64*2 = 2,048 B.
   // Total = 2048 * (18*32768 + 18*128) = 2048 * 18 * 32,896 = 2048 * 592,128 = 1,212,678,144 B.
   const Architecture& a = arch("gpt-oss-120b");
@@ -251,7 +251,7 @@ TEST_CASE("kv: gpt-oss-120b at 32,768 tokens: 18 full layers + 18 sliding layers
 }
 
 TEST_CASE("kv: mistral-7b caps every layer at 4,096 tokens") {
-  // MODELING.md "KV cache": Mistral-7B-v0.1 all layers 4096. 32 layers, 8 kv heads x 128:
+  // docs/model.md "KV cache": Mistral-7B-v0.1 all layers 4096 (config sliding_window 4096). 32 layers, 8 kv heads x 128:
   // 2*8*128*2 = 4,096 B per token per layer.
   // At 32,768: 32 * 4096 tokens * 4096 B = 536,870,912 B (0.5 GiB).
   const Architecture& a = arch("mistral-7b");
@@ -274,7 +274,7 @@ TEST_CASE("hybrid: jamba-1.5-mini has 4 attention layers of 32; 4 GiB KV at 256K
 }
 
 TEST_CASE("hybrid: jamba-1.5-mini recurrent state is 8.3125 MiB per sequence in bf16") {
-  // data/model-configs.md "Recurrent state" (vLLM MambaStateShapeCalculator), Mamba-1:
+  // docs/model.md "Recurrent state" (vLLM vllm/model_executor/layers/mamba/mamba_utils.py MambaStateShapeCalculator), Mamba-1:
   // conv (d_conv-1)*d_inner + ssm d_inner*d_state; d_inner = 2*4096 = 8192, d_conv 4, d_state 16.
   // 28 layers * (3*8192 + 8192*16) = 28 * 155,648 = 4,358,144 elements * 2 B = 8,716,288 B
   // = 8.3125 MiB.
@@ -284,7 +284,7 @@ TEST_CASE("hybrid: jamba-1.5-mini recurrent state is 8.3125 MiB per sequence in 
 }
 
 TEST_CASE("hybrid: nemotron-h-8b Mamba-2 state") {
-  // data/model-configs.md "Recurrent state", Mamba-2: conv (d_conv-1)*(d_inner + 2*G*N) + ssm
+  // docs/model.md "Recurrent state", Mamba-2: conv (d_conv-1)*(d_inner + 2*G*N) + ssm
   // H*P*N. nemotron-h-8b: 24 M layers, 128 heads x 64 = d_inner 8192, G 8, N 128, d_conv 4.
   // Per layer: 3*(8192 + 2*8*128) + 128*64*128 = 3*10,240 + 1,048,576 = 1,079,296 elements;
   // 24 layers = 25,903,104 elements; bf16 -> 51,806,208 B.
@@ -298,7 +298,7 @@ TEST_CASE("hybrid: nemotron-h-8b Mamba-2 state") {
 }
 
 TEST_CASE("hybrid: qwen3-next-80b-a3b Gated DeltaNet state") {
-  // data/model-configs.md "Recurrent state", Gated DeltaNet: conv (k-1)*(2*n_k*d_k + n_v*d_v)
+  // docs/model.md "Recurrent state", Gated DeltaNet: conv (k-1)*(2*n_k*d_k + n_v*d_v)
   // + ssm n_v*d_k*d_v. qwen3-next: 48 layers, full_attention_interval 4 -> 12 attention, 36 GDN;
   // 16 k heads, 32 v heads, d_k = d_v = 128, conv 4.
   // Per layer: 3*(2*16*128 + 32*128) + 32*128*128 = 3*8,192 + 524,288 = 548,864 elements;
@@ -319,7 +319,7 @@ TEST_CASE("hybrid: dense transformers hold no recurrent state") {
 // ---- MoE parameter counts ---------------------------------------------------------------------
 
 TEST_CASE("moe: mixtral-8x7b 46.7B total, 12.9B active") {
-  // data/model-configs.md "Mixtral": stated 46.7B total, 12.9B active (Mistral announcement);
+  // Stated 46.7B total, 12.9B active (Mistral AI, "Mixtral of experts", https://mistral.ai/news/mixtral-of-experts, 2023-12-11); computed 46.703B / 12.880B.
   // [calc] 46.703B / 12.880B.
   const ParamCounts p = count_params(arch("mixtral-8x7b"));
   CHECK(p.total == doctest::Approx(46.7e9).epsilon(0.01));
@@ -328,17 +328,17 @@ TEST_CASE("moe: mixtral-8x7b 46.7B total, 12.9B active") {
 }
 
 TEST_CASE("moe: deepseek-v3 671.03B total, 37.55B active (no MTP)") {
-  // data/model-configs.md "DeepSeek-V3": [calc] total / active (no MTP) 671.026B / 37.552B
+  // Computed total / active (no MTP) 671.026B / 37.552B (active includes embedding and lm head); stated 671B / 37B (deepseek-ai/DeepSeek-V3 README.md @9b4e9788e4a3a731f7567338ed15d3ec549ce03b).
   // (active includes embedding and lm head); stated 671B / 37B (S-DSV3 README).
   const ParamCounts p = count_params(arch("deepseek-v3"));
   CHECK(p.total == doctest::Approx(671.03e9).epsilon(0.002));
   CHECK(p.active == doctest::Approx(37.55e9).epsilon(0.002));
-  // first_k_dense_replace 3 -> 58 of 61 layers are MoE (model-configs.md).
+  // first_k_dense_replace 3 -> 58 of 61 layers are MoE (config; docs/model.md "Parameters").
   CHECK(p.num_moe_layers == 58);
 }
 
 TEST_CASE("moe: gpt-oss-120b 116.8B total, ~5.13B active counting the unembedding") {
-  // data/model-configs.md "gpt-oss": [calc] 116.829B total (117B stated, openai/gpt-oss README);
+  // Computed 116.829B total (117B stated, openai/gpt-oss README.md);
   // [calc] active 5.712B with embedding and unembedding, "5.133B without unembedding" (one
   // 0.579B table fewer); stated 5.1B active.
   const ParamCounts p = count_params(arch("gpt-oss-120b"));
@@ -452,7 +452,7 @@ TEST_CASE("names: Hugging Face ids, case-insensitive ids, did-you-mean") {
 // ---- FLOPs -------------------------------------------------------------------------------------
 
 TEST_CASE("flops: llama-3.1-8b decode at context 1") {
-  // MODELING.md "Inference time": FLOPs = 2 * active matmul params + attention 4*L*n_q*head_dim
+  // docs/model.md "FLOPs": FLOPs = 2 * active matmul params + attention 4*L*n_q*head_dim
   // per full layer. The input embedding is a gather, not a matmul: matmul params =
   // 8,030,261,248 - 525,336,576 = 7,504,924,672; x2 = 15,009,849,344.
   // Attention at L = 1: 4 * 1 * 32 heads * 128 * 32 layers = 524,288.
@@ -479,7 +479,7 @@ TEST_CASE("flops: causal pairs") {
 }
 
 TEST_CASE("flops: llama-3.1-8b prefill of 8,192 tokens") {
-  // MODELING.md "Prefill": 2 * matmul params * S + causal attention 4 * pairs * n_q * d per layer.
+  // docs/model.md "FLOPs" (prefill): 2 * matmul params * S + causal attention 4 * pairs * n_q * d per layer.
   // 2 * 7,504,924,672 * 8192 = 122,960,685,826,048;
   // pairs(8192) = 8192*8193/2 = 33,558,528; 4 * 33,558,528 * 32 * 128 * 32 = 17,594,333,528,064.
   // Total = 140,555,019,354,112.
@@ -490,7 +490,7 @@ TEST_CASE("flops: llama-3.1-8b prefill of 8,192 tokens") {
 // ---- weights -----------------------------------------------------------------------------------
 
 TEST_CASE("weights: checkpoint formats follow quantization_config") {
-  // MODELING.md "Parameters": DeepSeek-V3 ships FP8 in 128x128 blocks; gpt-oss MXFP4 experts
+  // docs/model.md "Data types": DeepSeek-V3 ships FP8 in 128x128 blocks (deepseek-ai/DeepSeek-V3 README_WEIGHTS.md; config weight_block_size); gpt-oss MXFP4 experts
   // with BF16 attention.
   CHECK(arch("deepseek-v3").weight_dtype.name() == "fp8-block");
   CHECK(arch("deepseek-v3").expert_dtype.name() == "fp8-block");
