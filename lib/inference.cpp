@@ -44,7 +44,7 @@ Efficiency default_efficiency(Mode mode, const Gpu& gpu, const DType& w, Compute
     return e;
   }
   // Memory: the measured copy fraction from hardware-db when present; otherwise 0.80, below
-  // every measured value in hardware-db (H100 0.90, H200 0.90; MODELING.md).
+  // every measured value in hardware-db (H100 0.90, H200 0.90; docs/model.md "Efficiencies").
   if (gpu.eff_memory_bw > 0) {
     e.memory_bw = gpu.eff_memory_bw;
     e.memory_source = "hardware-db " + gpu.id + " [efficiency]: " + gpu.eff_source;
@@ -92,7 +92,7 @@ double weight_bytes_per_gpu(const Deployment& d) {
 namespace {
 
 // Fraction of the KV cache one TP rank holds: heads split, replicated when n_kv < tp;
-// MLA latent cache replicated on every rank (MODELING.md "Tensor parallel").
+// MLA latent cache replicated on every rank (docs/model.md "Tensor parallel").
 double kv_share(const Deployment& d) {
   const Architecture& a = *d.arch;
   if (a.mla.kv_lora_rank > 0) return 1.0;
@@ -102,7 +102,7 @@ double kv_share(const Deployment& d) {
 double round_up(double x, double m) { return m > 0 ? std::ceil(x / m) * m : x; }
 
 // Expected distinct experts hit by `tokens` tokens with uniform top-k routing:
-// E * (1 - (1 - k/E)^tokens)  (MODELING.md "Inference time").
+// E * (1 - (1 - k/E)^tokens)  (docs/model.md "Mixture of experts").
 double experts_touched(const MoeSpec& m, double tokens) {
   if (m.num_experts == 0) return 0;
   const double E = m.num_experts, k = m.top_k;
@@ -300,7 +300,7 @@ Serving evaluate_serving(const Deployment& d, double input, double output, doubl
 
   auto at = [&](double c, Serving& out) {
     // Each iteration decodes c tokens and prefills the arrivals: c * input / output prompt tokens
-    // on average (MODELING.md "Continuous batching").
+    // on average (Orca OSDI'22 sec. 3.1 iteration-level scheduling; docs/model.md "Continuous batching").
     const double pre = c * input / output;
     out.concurrency = c;
     out.prefill_tokens_per_step = pre;
