@@ -14,6 +14,7 @@ struct CostOptions {
   WorkloadOptions work{1000, 500};
   double num_gpus = 0;
   std::string provider, pricing = "on-demand", api, api_price;
+  bool allow_long_context = false;
   double gpu_price = 0, utilization = 1, requests_per_day = 0, tokens_per_s = 0, fixed_monthly = 0;
 };
 
@@ -33,6 +34,7 @@ Fleet make_fleet(Context& ctx, const CostOptions& o) {
   q.ttft_slo_s = o.work.ttft_slo_s;
   q.measured_tokens_per_s = o.tokens_per_s;
   q.fixed_usd_per_month = o.fixed_monthly;
+  q.allow_long_context = o.allow_long_context;
   if (o.gpu_price > 0 && !o.provider.empty()) throw Error("give --gpu-price or --provider, not both", ErrorKind::usage);
   if (o.gpu_price > 0) {
     q.usd_per_gpu_hour = o.gpu_price;
@@ -119,6 +121,7 @@ void add_common(CLI::App& sub, CostOptions& o) {
   sub.add_option("--provider", o.provider, "take the GPU price from this provider in the database");
   sub.add_option("--pricing", o.pricing, "on-demand | spot | reserved (with --provider; default on-demand)");
   add_real(sub, "--tokens-per-s", o.tokens_per_s, "measured output tokens/s of the whole setup (instead of the model)", 0, 1e12);
+  sub.add_flag("--allow-long-context", o.allow_long_context, "evaluate input + output beyond the model's max_position_embeddings");
   add_real(sub, "--fixed-monthly", o.fixed_monthly, "fixed USD per month (staff, storage), shown separately", -1e-12, 1e12);
 }
 

@@ -10,7 +10,7 @@ struct ThroughputOptions {
   WorkloadOptions work;
   std::vector<double> batches{1};
   std::string concurrency;
-  bool check = false, explain = false;
+  bool check = false, explain = false, allow_long_context = false;
 };
 
 void run_throughput(Context& ctx, const ThroughputOptions& o) {
@@ -25,6 +25,7 @@ void run_throughput(Context& ctx, const ThroughputOptions& o) {
   q.serve = !o.concurrency.empty();
   q.concurrency = q.serve && o.concurrency != "auto" ? parse_count(o.concurrency, "--concurrency") : 0;
   q.explain = o.explain;
+  q.allow_long_context = o.allow_long_context;
   const ThroughputReport r = evaluate_throughput(d, q);
   ctx.emit(to_document(r));
   if (o.check && !r.all_fit) ctx.exit_code = 3;
@@ -45,6 +46,8 @@ Command throughput_command() {
                   return std::string();
                 });
             sub.add_flag("--check", o->check, "exit 3 when a row (or the serving point) does not fit in memory");
+            sub.add_flag("--allow-long-context", o->allow_long_context,
+                         "evaluate input + output beyond the model's max_position_embeddings (a warning, not an error)");
             sub.add_flag("--explain", o->explain, "print each term of every row (bytes, FLOPs, times, efficiencies)");
           },
           [o](Context& ctx) { run_throughput(ctx, *o); }};

@@ -57,6 +57,9 @@ Fleet evaluate_fleet(const Deployment& d, const FleetQuery& q) {
                 " (one replica)");
   f.replicas = f.num_gpus / d.num_gpus();
   const Workload& w = q.workload;
+  if (d.arch->max_context > 0 && w.input + w.output > double(d.arch->max_context) && !q.allow_long_context)
+    throw Error("input + output = " + count_text(w.input + w.output) + " tokens is beyond the model's max_position_embeddings " +
+                count_text(double(d.arch->max_context)) + "; shorten the request or pass --allow-long-context");
   f.serving = evaluate_serving(d, w.input, w.output, 0, q.max_batch, q.tpot_slo_s, q.ttft_slo_s);
   // Prefill share of the iteration: the step with the arrivals' prompts minus the step without them.
   if (f.serving.concurrency >= 1) {

@@ -63,6 +63,7 @@ struct FleetQuery {
   double max_batch = 256, tpot_slo_s = 0, ttft_slo_s = 0;
   double measured_tokens_per_s = 0;   ///< > 0: the user's measured output tokens/s of the whole fleet
   double fixed_usd_per_month = 0;
+  bool allow_long_context = false;    ///< evaluate input + output beyond the model's max_position_embeddings
 };
 
 /// Throughput and price of the fleet at 100% utilization.

@@ -17,6 +17,7 @@ struct ThroughputQuery {
   double max_batch = 256;           ///< engine cap on running requests
   double tpot_slo_s = 0, ttft_slo_s = 0;  ///< 0 = no target
   bool explain = false;             ///< keep per-step terms for the report
+  bool allow_long_context = false;  ///< evaluate contexts beyond the model's max_position_embeddings
 };
 
 /// One row per batch, and the serving point when asked.

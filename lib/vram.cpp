@@ -28,6 +28,9 @@ InferMemoryReport evaluate_infer_memory(const Deployment& d, double batch, doubl
   r.batch = batch;
   r.context = context;
   const Architecture& a = *d.arch;
+  if (a.max_context > 0 && context > double(a.max_context) && !allow_long_context)
+    throw Error("context " + count_text(context) + " is beyond the model's max_position_embeddings " +
+                count_text(double(a.max_context)) + "; pass --allow-long-context to size it anyway");
   if (a.max_context > 0 && context > double(a.max_context))
     r.warnings.push_back("context " + count_text(context) + " is beyond the model's max_position_embeddings " +
                          count_text(double(a.max_context)));

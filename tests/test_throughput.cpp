@@ -385,9 +385,12 @@ TEST_CASE("throughput: bad input is refused with a clear message") {
     CHECK(r.status == 2);
     CHECK(r.err.find("--output") != std::string::npos);
   }
-  SUBCASE("input beyond max_position_embeddings warns") {
+  SUBCASE("input beyond max_position_embeddings is an error, a warning with --allow-long-context") {
     // Llama-3.1-8B max_position_embeddings 131072; 200000 + 1 tokens is beyond it.
-    const Run r = run(l8 + "--input 200000 --json");
+    const Run e = run(l8 + "--input 200000 --json");
+    CHECK(e.status == 1);
+    CHECK(e.err.find("--allow-long-context") != std::string::npos);
+    const Run r = run(l8 + "--input 200000 --allow-long-context --json");
     CHECK(r.status == 0);
     CHECK(r.err.find("max_position_embeddings") != std::string::npos);
     if (r.status == 0) {
