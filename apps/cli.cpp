@@ -13,7 +13,8 @@
 namespace mlcalc::cli {
 
 std::vector<Command> commands() {
-  return {list_command(), describe_command(), throughput_command(), vram_command(), cost_command(), breakeven_command()};
+  return {list_command(), describe_command(), throughput_command(), vram_command(), cost_command(), breakeven_command(),
+          validate_command()};
 }
 
 Database& Context::db() {

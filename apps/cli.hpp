@@ -55,5 +55,6 @@ Command throughput_command();
 Command vram_command();
 Command cost_command();
 Command breakeven_command();
+Command validate_command();
 
 }  // namespace mlcalc::cli

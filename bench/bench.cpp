@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
       {"vram infer (max batch, max context)", {"vram", "infer", "-m", "gpt-oss-120b", "-g", "h200-sxm", "--context", "32768", "--json"}},
       {"cost --provider runpod", {"cost", "-m", "qwen3-8b", "-g", "h100-sxm", "--provider", "runpod", "--json"}},
       {"breakeven --api fireworks", {"breakeven", "-m", "qwen3-8b", "-g", "h100-sxm", "--gpu-price", "2.69", "--api", "fireworks", "--json"}},
+      {"throughput 9-row sweep --format csv", {"throughput", "-m", "llama-3.1-70b", "-g", "h100-sxm", "--tp", "4", "--batch", "1..256", "--format", "csv"}},
+      {"validate (every shipped measurement) --json", {"validate", "--json"}},
   };
   std::printf("CLI queries, median of %d runs, wall time including process start-up:\n", runs);
   for (const auto& q : queries) std::printf("  %-48s %8.2f ms\n", q.what, median_ms(bin, q.args, runs));

@@ -10,6 +10,7 @@
 #include "../cost.hpp"
 #include "../describe.hpp"
 #include "../throughput.hpp"
+#include "../validate.hpp"
 #include "../vram.hpp"
 #include "db.hpp"
 #include "table.hpp"
@@ -63,5 +64,7 @@ Document to_document(const DeepSpeedReport& r);
 Document to_document(const CostReport& r);
 Document to_document(const BreakevenReport& r);
 Document to_document(const ListReport& r);
+/// `rows_table`: add the per-row table to the text output (the summary is always there).
+Document to_document(const ValidationReport& r, bool rows_table);
 
 }  // namespace mlcalc

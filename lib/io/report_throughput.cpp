@@ -50,17 +50,20 @@ Document to_document(const ThroughputReport& rep) {
   t.columns = {"batch", "TTFT (ms)", "TPOT (ms)", "e2e (s)", "tok/s/user", "out tok/s", "out tok/s/GPU", "bound",
                "MBU", "MFU", "weights/GPU (GiB)", "KV/GPU (GiB)", "fits"};
   for (const BatchRow& r : rep.rows) {
+    // A row that does not fit in memory has no latency or throughput: null, not a number.
+    const bool fits = r.memory.fits;
+    auto num = [fits](double v) { return fits ? ojson(v) : ojson(nullptr); };
     ojson j = {{"batch", jcount(r.batch)},
-               {"ttft_s", r.ttft_s},
-               {"tpot_s", r.tpot_s},
-               {"e2e_s", r.e2e_s},
-               {"tokens_per_s_per_user", r.tokens_per_s_per_user},
-               {"output_tokens_per_s", r.output_tokens_per_s},
-               {"output_tokens_per_s_per_gpu", r.output_tokens_per_s_per_gpu},
-               {"decode_tokens_per_s", r.decode_tokens_per_s},
-               {"bound", r.decode.bound},
-               {"mbu", r.mbu},
-               {"mfu", r.mfu},
+               {"ttft_s", num(r.ttft_s)},
+               {"tpot_s", num(r.tpot_s)},
+               {"e2e_s", num(r.e2e_s)},
+               {"tokens_per_s_per_user", num(r.tokens_per_s_per_user)},
+               {"output_tokens_per_s", num(r.output_tokens_per_s)},
+               {"output_tokens_per_s_per_gpu", num(r.output_tokens_per_s_per_gpu)},
+               {"decode_tokens_per_s", num(r.decode_tokens_per_s)},
+               {"bound", fits ? ojson(r.decode.bound) : ojson(nullptr)},
+               {"mbu", num(r.mbu)},
+               {"mfu", num(r.mfu)},
                {"weight_bytes_per_gpu", r.memory.weights},
                {"kv_cache_bytes_per_gpu", r.memory.kv},
                {"state_bytes_per_gpu", r.memory.state},
@@ -68,10 +71,12 @@ Document to_document(const ThroughputReport& rep) {
                {"fits", r.memory.fits}};
     if (q.explain) j["decode"] = step_json(r.decode), j["prefill"] = step_json(r.prefill);
     rows.push_back(j);
-    t.rows.push_back({fmt_count(r.batch), ms(r.ttft_s), ms(r.tpot_s), fmt_num(r.e2e_s, 3), fmt_num(r.tokens_per_s_per_user, 1),
-                      fmt_num(r.output_tokens_per_s, 1), fmt_num(r.output_tokens_per_s_per_gpu, 1), r.decode.bound,
-                      fmt_num(r.mbu, 2), fmt_num(r.mfu, 3), fmt_num(r.memory.weights / kGiB, 2),
-                      fmt_num(r.memory.kv / kGiB, 2), r.memory.fits ? "yes" : "NO"});
+    auto cell = [fits](const std::string& v) { return fits ? v : std::string("-"); };
+    t.rows.push_back({fmt_count(r.batch), cell(ms(r.ttft_s)), cell(ms(r.tpot_s)), cell(fmt_num(r.e2e_s, 3)),
+                      cell(fmt_num(r.tokens_per_s_per_user, 1)), cell(fmt_num(r.output_tokens_per_s, 1)),
+                      cell(fmt_num(r.output_tokens_per_s_per_gpu, 1)), cell(r.decode.bound), cell(fmt_num(r.mbu, 2)),
+                      cell(fmt_num(r.mfu, 3)), fmt_num(r.memory.weights / kGiB, 2), fmt_num(r.memory.kv / kGiB, 2),
+                      r.memory.fits ? "yes" : "NO"});
     if (q.explain) {
       explain_step(t, fmt::format("batch {} decode at context {}", fmt_count(r.batch), fmt_count(q.input + q.output / 2)), r.decode, d);
       explain_step(t, fmt::format("batch {} prefill of {} tokens", fmt_count(r.batch), fmt_count(q.input)), r.prefill, d);
