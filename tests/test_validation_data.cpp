@@ -134,6 +134,15 @@ TEST_CASE("validation: malformed files are rejected with file:line:col") {
   CHECK(contains(w, "missing required key 'as_of'"));
   CHECK(contains(w, "'case[BAD-02].measured.time_s' must be a positive number, not 0"));
 
+  const std::string x = error_of(kBad + "inconsistent.toml");
+  CAPTURE(x);
+  CHECK(contains(x, "inconsistent.toml:3:9: 'as_of' must be a date YYYY-MM-DD"));
+  CHECK(contains(x, "inconsistent.toml:8:9: 'case[BAD-03].group' 'offline' is not one of"));
+  CHECK(contains(x, "inconsistent.toml:12:11: 'case[BAD-03].weights' unknown dtype 'fp7'"));
+  CHECK(contains(x, "inconsistent.toml:16:15: 'case[BAD-03].concurrency' \"max\" belongs to group max-throughput"));
+  CHECK(contains(x, "inconsistent.toml:6:1: case 'BAD-03' needs exactly one of batch and concurrency"));
+  CHECK(contains(x, "inconsistent.toml:17:16: 'case[BAD-03].gpu_mem_util' must be at most 1"));
+
   // The id I-01 is shipped already.
   const std::string d = error_of(kBad + "duplicate-id.toml", true);
   CAPTURE(d);
