@@ -7,8 +7,9 @@
 namespace mlcalc {
 
 struct DeploymentOptions {
-  std::string model, gpu, interconnect;
-  double tp = 1, pp = 1, ep = 1;
+  std::string model, gpu, interconnect, scale_out, allreduce = "custom";
+  double tp = 1, pp = 1, ep = 1, dp = 1;
+  bool dp_attention = false;
   std::string weights, kv_dtype, state_dtype = "bf16", mode = "realistic";
   double mem_eff = 0, compute_eff = 0, gpu_mem_util = 0.9, block_size = 16, overhead_gib = 1.0;
 };
