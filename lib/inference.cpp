@@ -22,11 +22,30 @@ void check_parallelism(const Architecture& a, int tp, int pp, int ep) {
 }
 
 namespace {
-// Fixed per-step costs (realistic mode). Placeholders until fitted.
-constexpr double kStepOverheadS = 0.3e-3;
-constexpr double kLayerOverheadS = 0;
+// Fixed costs of a decode step (realistic mode), fitted on visible batch-1 rows only:
+//  - kLayerOverheadS, 70 us per layer per step: kernel prologues/epilogues, launch gaps and the
+//    norms/rotary/activation kernels of a layer (~10 kernels x ~7 us) that a bytes/bandwidth
+//    model misses. Least-squares compromise of gpt-fast bf16 I-01 (58 us alone) and I-06, and the
+//    NVIDIA NIM genai-perf concurrency-1 ITL rows at 200-token prompts (wbing520/ai-performance-
+//    engineering@0e25b2e code/ch10_inference/inference_gpu_cluster_sizing/dataset/nim.csv:
+//    Llama-3-8B/70B, A100/H100, TP 1-8; 72-98 us per layer after the TP all-reduces).
+//    It replaces the former 0.3 ms per step, an unsourced assumption.
+//  - kStepOverheadS: no per-step term survives the fit (the intercept of that fit is below 0).
+//  - kSeqOverheadS: per-sequence host cost (sampling, detokenisation, streaming) is an engine
+//    property: 0 here; NIM rows at concurrency 50-250 suggest 50-70 us per sequence per step for
+//    Llama-3-8B, but TensorRT-LLM's offline trtllm-bench (case I-30) shows none; engine profiles
+//    set it.
+//  - kAttnTokenS, 10 ns per context token per attention layer on H100 SXM: the growth of NIM
+//    concurrency-1 ITL with context (8B and 70B, TP 1-8, bf16 and fp8 KV: 7-11 ns per token-layer on
+//    H100 whatever the KV bytes or heads per GPU); the A100 rows (13-17 ns) check the bandwidth
+//    scaling out of sample.
+constexpr double kStepOverheadS = 0;
+constexpr double kLayerOverheadS = 70e-6;
 constexpr double kSeqOverheadS = 0;
-constexpr const char* kOverheadSource = "assumption";
+constexpr double kAttnTokenS = 10e-9;
+constexpr const char* kOverheadSource =
+    "fitted: 70 us per layer on gpt-fast I-01/I-06 and NIM concurrency-1 rows; 10 ns per context token per attention layer "
+    "on H100 NIM rows (docs/model.md \"Efficiencies\")";
 }  // namespace
 
 Efficiency default_efficiency(Mode mode, const Gpu& gpu, const DType& w, ComputeClass used) {
@@ -54,12 +73,12 @@ Efficiency default_efficiency(Mode mode, const Gpu& gpu, const DType& w, Compute
     e.matmul = 0.70;
     e.matmul_source = "default 0.70 (no " + std::string(compute_class_name(used)) + " matmul measurement for " + gpu.id + ")";
   }
-  // Weight-only int8/int4 decode kernels dequantize on the fly and stream below copy speed:
-  // gpt-fast on A100 (cases I-01..I-03) reached 1069 GB/s (int8) and 863 GB/s (int4 g32) where
-  // bf16 reached 1397 GB/s: 0.77 and 0.62 of the bf16 figure, applied as a ratio on top of the
-  // memory-bandwidth fraction (fitted on I-02/I-03; I-04..I-08 are the out-of-sample checks).
-  if (w.kind == DType::Kind::int8) e.dequant = 1069.20 / 1397.31;
-  if (w.kind == DType::Kind::int4) e.dequant = 862.69 / 1397.31;
+  // Weight-only int8/int4 decode kernels dequantize on the fly and stream below copy speed: a
+  // factor on the memory-bandwidth fraction for weights, fitted together with kLayerOverheadS on
+  // gpt-fast batch-1 decode, A100-80GB (pytorch-labs/gpt-fast README, cases I-01..I-08):
+  // int8 0.88 (I-02 +3%, I-04 -3%, I-07, I-08 out of sample), int4 g32 0.75 (I-03 +8%, I-05 -2%).
+  if (w.kind == DType::Kind::int8) e.dequant = 0.88;
+  if (w.kind == DType::Kind::int4) e.dequant = 0.75;
   // Collectives at their measured latency and bus bandwidth (hardware-db [collectives]).
   e.measured_comm = true;
   // Fixed costs of a step, fitted on visible batch-1 decode rows only (see kLayerOverheadS).
@@ -70,6 +89,10 @@ Efficiency default_efficiency(Mode mode, const Gpu& gpu, const DType& w, Compute
   // Small GEMMs: M rows reach M/(M+64) of the large-GEMM fraction (assumption: tensor-core tiles
   // of 64-128 rows are partly empty; no published fit).
   e.small_gemm_rows = 64;
+  // Decode attention walks each sequence's context serially within a head (one CTA per
+  // (sequence, KV head) unless the kernel splits the context): a floor of kAttnTokenS per context
+  // token per attention layer, scaled by memory bandwidth relative to H100 SXM (3.35 TB/s).
+  e.attn_token_s = kAttnTokenS * 3.35e12 / gpu.memory_bw_bytes_per_s;
   return e;
 }
 
@@ -178,6 +201,12 @@ Step forward_step(const Deployment& d, double batch, double context, double pref
   // token: count each prompt in the step once, at half its length on average.
   const double kv_pre_read = (prompts > 0 && prompt_len > 0) ? prompts * kv_bytes_per_gpu_per_seq(d, prompt_len / 2, false) * pp : 0;
   const double state = 2.0 * (b + prompts) * state_bytes_per_gpu_per_seq(d) * pp;
+  // Decode attention floor (Efficiency::attn_token_s): context tokens x attention layers.
+  double token_layers = 0;
+  for (const auto& g : a.groups)
+    if (g.mixer == Mixer::attention || g.mixer == Mixer::mla)
+      token_layers += g.num_layers * (g.window_kind == Window::full ? context : std::min(context, double(g.window)));
+  const double attn_floor = b > 0 ? token_layers * d.eff.attn_token_s : 0;
 
   const double expert_active = double(a.moe.top_k) * p.one_expert_per_layer * p.num_moe_layers;
   const double dense_gemm_params = decode_flops_per_token(a, p, 0) / 2.0 - head_params - expert_active;
@@ -259,7 +288,9 @@ Step forward_step(const Deployment& d, double batch, double context, double pref
     // run one after another, each bounded by its own max(bytes/BW, FLOPs/peak).
     w.roof.add(kernel_time(f * dense_bytes, f * dense_flops, weight_bw, fl_dense));
     if (expert_flops > 0) w.roof.add(kernel_time(f * expert_bytes, f * expert_flops, weight_bw, fl_expert));
-    w.roof.add(kernel_time(f * (kv_dec + kv_pre + state), f * dec_attn_flops, bw, fl_attn));
+    KernelTime dec = kernel_time(f * (kv_dec + kv_pre + state), f * dec_attn_flops, bw, fl_attn);
+    if (f * attn_floor > dec.time_s) dec = {f * attn_floor, true};
+    w.roof.add(dec);
     w.roof.add(kernel_time(f * kv_pre_read, f * pre_attn_flops, bw, fl_attn));
     if (last) w.roof.add(kernel_time(head_bytes, head_flops, weight_bw, fl_head));
     w.comm = f * comm;

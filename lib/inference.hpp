@@ -23,6 +23,7 @@ struct Efficiency {
   double layer_overhead_s = 0; ///< fixed time per layer per step (kernel prologues/epilogues, gaps)
   double seq_overhead_s = 0;   ///< time per decoding sequence per step (sampling, detokenization, scheduling)
   double small_gemm_rows = 0;  ///< GEMMs with M rows reach M/(M + this) of `matmul`
+  double attn_token_s = 0;     ///< decode attention floor: time per context token per attention layer
   bool measured_comm = false;  ///< collectives at measured latency/bus bandwidth (else ideal: peak link, no latency)
   std::string memory_source, matmul_source, overhead_source;
 };
