@@ -239,7 +239,13 @@ Step forward_step(const Deployment& d, double batch, double context, double pref
   auto allreduce = [&](int ranks, double bytes) {
     const Interconnect* l = link_for(d, ranks);
     if (ranks <= 1 || !l) return 0.0;
-    const CollectiveTime c = all_reduce(*l, d.allreduce, ranks, bytes, ideal);
+    CollectiveTime c = all_reduce(*l, d.allreduce, ranks, bytes, ideal);
+    // Engines dispatch by size: their custom kernels for small buffers, NCCL above (vLLM
+    // CustomAllreduce.should_custom_ar, TensorRT-LLM AllReduceStrategy::AUTO): the faster one.
+    if (!ideal && (d.allreduce == AllReduceAlgo::custom || d.allreduce == AllReduceAlgo::vllm)) {
+      const CollectiveTime n = all_reduce(*l, AllReduceAlgo::nccl, ranks, bytes, false);
+      if (n.time_s < c.time_s) c = n;
+    }
     if (s.allreduce == "none") s.allreduce = c.algorithm;
     return c.time_s;
   };
