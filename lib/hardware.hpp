@@ -58,7 +58,7 @@ struct Gpu {
 };
 
 /// The peak a matmul of compute class `want` runs at on `gpu`, falling back to the next
-/// supported tensor-core type (MODELING.md: FP8 on A100 runs at BF16, FP4 on Hopper at BF16).
+/// supported tensor-core type (docs/model.md "Data types": FP8 on A100 runs at BF16, FP4 on Hopper at BF16).
 struct ResolvedPeak {
   ComputeClass used;       ///< class actually used
   double flop_per_s;       ///< its dense peak

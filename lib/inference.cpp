@@ -55,7 +55,7 @@ Efficiency default_efficiency(Mode mode, const Gpu& gpu, const DType& w, Compute
     return e;
   }
   // Memory: the measured copy fraction from hardware-db when present; otherwise 0.80, below
-  // every measured value in hardware-db (H100 0.90, H200 0.90; MODELING.md).
+  // every measured value in hardware-db (H100 0.90, H200 0.90; docs/model.md "Efficiencies").
   if (gpu.eff_memory_bw > 0) {
     e.memory_bw = gpu.eff_memory_bw;
     e.memory_source = "hardware-db " + gpu.id + " [efficiency]: " + gpu.eff_source;

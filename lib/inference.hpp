@@ -1,6 +1,6 @@
 // Inference performance of one model replica (a TP x PP group of GPUs): decode steps,
 // prefill, memory per GPU, and continuous batching at steady state. Physics and sources:
-// ../shared/MODELING.md "Inference time"; every efficiency is named in Efficiency.
+// docs/model.md "Inference time"; every efficiency is named in Efficiency (docs/model.md "Efficiencies").
 #pragma once
 #include <string>
 #include <vector>

@@ -1,12 +1,11 @@
 // Tests of `mlcalc throughput` (decode, prefill, serving), run through the real binary.
 //
-// Measured values are copied from ../shared/reference/cases.md group 3 with their ID and
-// source tag; the sources are:
+// Measured values are copied with their case ID and source tag; the sources are:
 //   S-GF  pytorch-labs/gpt-fast README.md @32971d3129541c5bfb4f715abc33d1c5f408d204
 //   S-FT  cli99/llm-analysis examples/fastertransformer/README.md @d841e40a (kipply's
 //         "Transformer Inference Arithmetic" FasterTransformer measurements)
 //   S-TRT NVIDIA/TensorRT-LLM docs/source/performance/perf-overview.md @00f37686aa854010d68bcbd0f4ab000221541ca6
-// Physics: ../shared/MODELING.md "Inference time". A roofline is an upper bound: it must never
+// Physics: docs/model.md "Inference time". A roofline is an upper bound: it must never
 // be slower than a measurement; the realistic estimate must land within a stated band.
 #include <doctest/doctest.h>
 
@@ -284,7 +283,7 @@ TEST_CASE("throughput: tensor parallel splits weights and KV per GPU") {
       CHECK(k2 == doctest::Approx(k1 / 2).epsilon(1e-9));
     }
     if (std::string(model) == "llama-3.1-8b") {
-      // MODELING.md check value: Llama-3.1-8B has 8,030,261,248 params; bf16 = 2 B each.
+      // Check value (describe llama-3.1-8b): Llama-3.1-8B has 8,030,261,248 params; bf16 = 2 B each.
       CHECK(t1["result"]["rows"][0]["weight_bytes_per_gpu"].get<double>() == doctest::Approx(8030261248.0 * 2));
       CHECK(t2["result"]["rows"][0]["weight_bytes_per_gpu"].get<double>() == doctest::Approx(8030261248.0));
     }
@@ -292,7 +291,7 @@ TEST_CASE("throughput: tensor parallel splits weights and KV per GPU") {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 5. MoE expert reads (MODELING.md "Inference time"): a decode step reads the non-expert weights
+// 5. MoE expert reads (docs/model.md "Mixture of experts"): a decode step reads the non-expert weights
 // plus, per MoE layer, the expected distinct experts touched, E (1 - (1 - k/E)^B) with uniform
 // routing. Mixtral-8x7B: E = 8, k = 2, 32 MoE layers, bf16.
 //   B = 1:  8 (1 - 0.75)      = 2 experts per layer (= the top-2 active ones)
@@ -342,7 +341,7 @@ TEST_CASE("throughput: MoE decode reads touched experts only (mixtral-8x7b)") {
   CHECK(expect1 == doctest::Approx(25497706496.0));
   CHECK(w1 == doctest::Approx(expect1).epsilon(0.005));
   CHECK(w64 == doctest::Approx(expect64).epsilon(0.005));
-  // The two naive answers MODELING.md warns about: active-only is right at B=1 only ...
+  // The two naive answers (docs/model.md "Mixture of experts"): active-only is right at B=1 only ...
   CHECK(w1 == doctest::Approx((non_expert + routed * k / E) * 2).epsilon(0.005));
   // ... and total-only is right at B=64 only: batch 64 reads ~all 46.7e9 params (minus the embedding).
   CHECK(w64 == doctest::Approx((total - embedding) * 2).epsilon(0.005));
