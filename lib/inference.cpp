@@ -147,7 +147,7 @@ double experts_touched(const MoeSpec& m, double tokens) {
 // the scale-out network beyond it (falls back to the scale-up link when none is known).
 const Interconnect* link_for(const Deployment& d, int ranks) {
   if (d.scale_up_domain > 0 && ranks > d.scale_up_domain && d.scale_out) return d.scale_out;
-  return d.link ? d.link : d.scale_out;
+  return d.scale_up ? d.scale_up : d.scale_out;
 }
 
 }  // namespace
@@ -314,7 +314,7 @@ Step forward_step(const Deployment& d, double batch, double context, double pref
       // Hand-off of the micro-batch's hidden states; it crosses the scale-out network where the
       // next stage sits in another scale-up domain (stages placed TP-group by TP-group).
       const bool cross = d.scale_up_domain > 0 && (k * d.tp) / d.scale_up_domain != ((k + 1) * d.tp) / d.scale_up_domain;
-      const Interconnect* l = cross && d.scale_out ? d.scale_out : (d.link ? d.link : d.scale_out);
+      const Interconnect* l = cross && d.scale_out ? d.scale_out : (d.scale_up ? d.scale_up : d.scale_out);
       if (l) handoffs += send_recv(*l, act, ideal).time_s;
     }
   }
