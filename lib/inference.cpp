@@ -259,7 +259,7 @@ Step forward_step(const Deployment& d, double batch, double context, double pref
       // all-to-all to the EP ranks (DeepEP; DeepSeek-V3 report, arXiv:2412.19437 sec. 3.4).
       if (g.ffn == Ffn::none || !tp_link) continue;
       if (g.ffn == Ffn::moe && d.ep > 1 && ep_link)
-        comm += n * 2.0 * all_to_all(*ep_link, d.ep, tokens / tp * a.moe.top_k * a.hidden * d.act_bytes, ideal).time_s;
+        comm += n * 2.0 * all_to_all_peer(*ep_link, d.ep, tokens / tp * a.moe.top_k * a.hidden * d.act_bytes, ideal).time_s;
       else
         comm += n * (all_gather(*tp_link, d.tp, act, ideal).time_s + reduce_scatter(*tp_link, d.tp, act, ideal).time_s);
       continue;
@@ -270,7 +270,7 @@ Step forward_step(const Deployment& d, double batch, double context, double pref
     if (g.ffn == Ffn::moe) {
       if (d.ep > 1 && ep_link) {
         // Each token goes to k experts and comes back: dispatch + combine (DeepSeek ISCA'25 2.3.2).
-        comm += n * 2.0 * all_to_all(*ep_link, d.ep, tokens * a.moe.top_k * a.hidden * d.act_bytes, ideal).time_s;
+        comm += n * 2.0 * all_to_all_peer(*ep_link, d.ep, tokens * a.moe.top_k * a.hidden * d.act_bytes, ideal).time_s;
         if (d.tp > d.ep) comm += n * allreduce(d.tp / d.ep, act);
       } else {
         comm += n * allreduce(d.tp, act);
