@@ -196,7 +196,7 @@ Step forward_step(const Deployment& d, double batch, double context, double pref
   const double expert_bytes = p.num_moe_layers * experts_touched(a.moe, group_tokens) * p.one_expert_per_layer * eb / expert_split(d);
   const double head_bytes = head_params * wb / tp;
   const double kv_dec = b * kv_bytes_per_gpu_per_seq(d, context, false) * pp;  // all layers (undo the /pp)
-  double kv_pre = pre * kv_bytes_per_gpu_per_seq(d, 1, false) * pp;
+  const double kv_pre = pre * kv_bytes_per_gpu_per_seq(d, 1, false) * pp;
   // Prefill attention (flash-attention tiles) reads a prompt's earlier KV once per chunk, not per
   // token: count each prompt in the step once, at half its length on average.
   const double kv_pre_read = (prompts > 0 && prompt_len > 0) ? prompts * kv_bytes_per_gpu_per_seq(d, prompt_len / 2, false) * pp : 0;
