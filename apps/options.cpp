@@ -6,6 +6,7 @@
 #include <ctime>
 #include <fmt/format.h>
 
+#include "collectives.hpp"
 #include "common.hpp"
 
 namespace mlcalc::cli {
@@ -130,11 +131,23 @@ void add_deployment_options(CLI::App& app, DeploymentOptions& o, bool perf) {
   app.add_option("--gpu,-g", o.gpu, "GPU (see `mlcalc list gpus`)")->required();
   add_int(app, "--tp", o.tp, "tensor-parallel degree (default 1)", 1, 4096);
   add_int(app, "--pp", o.pp, "pipeline-parallel degree (default 1)", 1, 4096);
-  add_int(app, "--ep", o.ep, "expert-parallel degree, MoE only (default 1)", 1, 4096);
+  add_int(app, "--ep", o.ep, "expert-parallel degree, MoE only; may span tp x dp (default 1)", 1, 4096);
+  add_int(app, "--dp", o.dp, "data-parallel ranks that share the experts when --ep exceeds --tp (default 1)", 1, 4096);
+  app.add_flag("--dp-attention", o.dp_attention, "attention data-parallel across the TP group (MoE only; MLA KV not replicated)");
   add_dtype(app, "--weights", o.weights, "weight dtype (default: the checkpoint's)");
   add_dtype(app, "--kv-dtype", o.kv_dtype, "KV-cache dtype (default bf16)");
   add_dtype(app, "--state-dtype", o.state_dtype, "recurrent-state dtype (default bf16)");
-  app.add_option("--interconnect", o.interconnect, "link for TP/EP/PP traffic (default: the GPU's scale-up link)");
+  app.add_option("--interconnect", o.interconnect, "scale-up link for TP/EP traffic inside a domain (default: the GPU's)");
+  app.add_option("--scale-out", o.scale_out, "network across scale-up domains for PP/DP/EP (default: the GPU's scale_out)");
+  app.add_option("--allreduce", o.allreduce, "TP all-reduce: custom (serving engines, default), one-shot, two-shot, vllm, nccl, ring, tree, nvls")
+      ->check([](const std::string& v) {
+        try {
+          parse_allreduce_algo(v);
+        } catch (const Error& e) {
+          return std::string(e.what());
+        }
+        return std::string();
+      });
   add_real(app, "--gpu-mem-util", o.gpu_mem_util, "fraction of GPU memory the engine may use (default 0.9)", 0, 1);
   add_real(app, "--overhead-gib", o.overhead_gib, "runtime reserve per GPU: CUDA context, NCCL, allocator (default 1 GiB)", -1e-9, 1e4);
   if (perf) {
@@ -153,8 +166,10 @@ Deployment make_deployment(Context& ctx, const DeploymentOptions& o) {
   d.arch = &m.arch;
   d.params = count_params(m.arch);
   d.gpu = &g;
-  d.tp = o.tp, d.pp = o.pp, d.ep = o.ep;
-  check_parallelism(m.arch, d.tp, d.pp, d.ep);
+  d.tp = o.tp, d.pp = o.pp, d.ep = o.ep, d.dp = o.dp;
+  d.dp_attention = o.dp_attention;
+  check_parallelism(m.arch, d.plan());
+  d.allreduce = parse_allreduce_algo(o.allreduce);
   d.weights = o.weights ? *o.weights : m.arch.weight_dtype;
   d.experts = o.weights ? *o.weights : m.arch.expert_dtype;
   // KV dtype default bf16 (vLLM's "auto" = the activation dtype), also for fp8 weights.
@@ -176,18 +191,33 @@ Deployment make_deployment(Context& ctx, const DeploymentOptions& o) {
   if (o.mem_eff > 0) d.eff.memory_bw = o.mem_eff, d.eff.memory_source = "--mem-eff";
   if (o.compute_eff > 0) d.eff.matmul = o.compute_eff, d.eff.matmul_source = "--compute-eff";
 
-  // Link: --interconnect, else the GPU's scale-up link, else its host link (PCIe).
-  if (d.tp * d.pp > 1) {
+  // Scale-out network: --scale-out, else the GPU's default; it must be a network.
+  const std::string so = o.scale_out.empty() ? g.scale_out_id : o.scale_out;
+  if (!so.empty()) {
+    d.scale_out = &db.interconnect(so);
+    if (d.scale_out->kind != "scale-out")
+      throw Error(fmt::format("--scale-out {}: {} is a {} link, not a network (pick one of kind scale-out: `mlcalc list interconnects`)",
+                              so, d.scale_out->id, d.scale_out->kind),
+                  ErrorKind::usage);
+  }
+
+  // Scale-up link: --interconnect, else the GPU's scale-up link, else its host link (PCIe).
+  if (d.tp * d.pp > 1 || d.ep > 1) {
     std::string link = o.interconnect;
     if (link.empty()) link = g.scale_up_id;
     if (link.empty()) {
       link = g.host_link_id.empty() ? "pcie4" : g.host_link_id;
       ctx.warn(fmt::format("{} has no scale-up link: TP/PP traffic goes over {}", g.id, link));
     }
-    d.link = &db.interconnect(link);
-    if (g.scale_up_domain > 0 && d.tp * d.pp > g.scale_up_domain && o.interconnect.empty())
-      ctx.warn(fmt::format("tp x pp = {} exceeds the {}-GPU scale-up domain of {}; traffic beyond it is slower than modelled "
-                           "(pass --interconnect)", d.tp * d.pp, g.scale_up_domain, g.id));
+    d.scale_up = &db.interconnect(link);
+    d.scale_up_domain = d.scale_up->kind == "scale-out" ? 1 : (g.scale_up_domain > 0 ? g.scale_up_domain : d.scale_up->domain_size);
+    if (!o.interconnect.empty() && d.scale_up->domain_size > 0) d.scale_up_domain = d.scale_up->domain_size;
+    if (d.scale_up_domain > 0 && std::max(d.tp, d.ep) > d.scale_up_domain)
+      ctx.warn(fmt::format("{} = {} exceeds the {}-GPU scale-up domain: its collectives run over {}", d.tp >= d.ep ? "tp" : "ep",
+                           std::max(d.tp, d.ep), d.scale_up_domain, d.scale_out ? d.scale_out->id : d.scale_up->id));
+    if (d.scale_up_domain > 0 && d.tp * d.pp > d.scale_up_domain && !d.scale_out)
+      ctx.warn(fmt::format("tp x pp = {} exceeds the {}-GPU scale-up domain of {} and no scale-out network is known "
+                           "(pass --scale-out)", d.tp * d.pp, d.scale_up_domain, g.id));
   }
   return d;
 }

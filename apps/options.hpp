@@ -59,8 +59,9 @@ CLI::Option* add_choice(CLI::App& app, const std::string& name, E& target, std::
 
 /// Model + GPU + parallelism + dtypes + efficiencies: what throughput, vram infer and cost share.
 struct DeploymentOptions {
-  std::string model, gpu, interconnect;
-  int tp = 1, pp = 1, ep = 1;
+  std::string model, gpu, interconnect, scale_out, allreduce = "custom";
+  int tp = 1, pp = 1, ep = 1, dp = 1;
+  bool dp_attention = false;
   std::optional<DType> weights, kv_dtype;
   std::optional<DType> state_dtype = DType{DType::Kind::bf16};
   Mode mode = Mode::realistic;

@@ -1,5 +1,7 @@
 #include "report.hpp"
 
+#include "../collectives.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -89,16 +91,24 @@ ojson deployment_json(const Deployment& d) {
           {"kv_dtype", d.kv.name()},
           {"state_dtype", d.state.name()},
           {"mode", d.mode == Mode::roofline ? "roofline" : "realistic"},
-          {"interconnect", d.link ? ojson(d.link->id) : ojson(nullptr)},
+          {"dp", d.dp},
+          {"dp_attention", d.dp_attention},
+          {"interconnect", d.scale_up ? ojson(d.scale_up->id) : ojson(nullptr)},
+          {"scale_out", d.scale_out ? ojson(d.scale_out->id) : ojson(nullptr)},
+          {"scale_up_domain", d.scale_up_domain},
+          {"allreduce", allreduce_algo_name(d.allreduce)},
           {"compute_dtype", std::string(compute_class_name(d.peak.used))},
           {"peak_flop_per_s", d.peak.flop_per_s},
           {"memory_bandwidth_bytes_per_s", d.gpu->memory_bw_bytes_per_s},
           {"efficiency",
            {{"memory_bandwidth", d.eff.memory_bw},
             {"matmul", d.eff.matmul},
-            {"comm", d.eff.comm},
+            {"measured_collectives", d.eff.measured_comm},
             {"dequant", d.eff.dequant},
             {"step_overhead_s", d.eff.step_overhead_s},
+            {"layer_overhead_s", d.eff.layer_overhead_s},
+            {"seq_overhead_s", d.eff.seq_overhead_s},
+            {"overhead_source", d.eff.overhead_source},
             {"small_gemm_rows", d.eff.small_gemm_rows},
             {"memory_source", d.eff.memory_source},
             {"matmul_source", d.eff.matmul_source}}},

@@ -14,7 +14,9 @@ ojson step_json(const Step& s) {
           {"state_bytes", s.state_bytes}, {"total_bytes", s.total_bytes},
           {"flops", s.flops},           {"memory_time_s", s.t_memory},
           {"compute_time_s", s.t_compute}, {"comm_time_s", s.t_comm},
-          {"overhead_time_s", s.t_overhead}, {"matmul_efficiency", s.matmul_eff}};
+          {"overhead_time_s", s.t_overhead}, {"bubble_time_s", s.t_bubble},
+          {"micro_batches", s.micro_batches},  {"matmul_efficiency", s.matmul_eff},
+          {"expert_matmul_efficiency", s.expert_matmul_eff}, {"allreduce", s.allreduce}};
 }
 
 std::string ms(double s) { return s < 0.01 ? fmt::format("{:.3f}", s * 1e3) : fmt::format("{:.2f}", s * 1e3); }
@@ -50,8 +52,11 @@ Document to_document(const ThroughputReport& rep) {
   t.columns = {"batch", "TTFT (ms)", "TPOT (ms)", "e2e (s)", "tok/s/user", "out tok/s", "out tok/s/GPU", "bound",
                "MBU", "MFU", "weights/GPU (GiB)", "KV/GPU (GiB)", "fits"};
   for (const BatchRow& r : rep.rows) {
-    // A row that does not fit in memory has no latency or throughput: null, not a number.
-    const bool fits = r.memory.fits;
+    // When the weights (with the workspace and reserve) alone exceed the GPU, no batch runs: the
+    // row has no latency or throughput (null). A batch whose KV overflows keeps its figures with
+    // fits: false (what it would take, for sizing).
+    const InferenceMemory& m = r.memory;
+    const bool fits = m.weights + m.activations + m.other <= m.capacity * d.gpu_mem_util;
     auto num = [fits](double v) { return fits ? ojson(v) : ojson(nullptr); };
     ojson j = {{"batch", jcount(r.batch)},
                {"ttft_s", num(r.ttft_s)},
@@ -62,6 +67,7 @@ Document to_document(const ThroughputReport& rep) {
                {"output_tokens_per_s_per_gpu", num(r.output_tokens_per_s_per_gpu)},
                {"decode_tokens_per_s", num(r.decode_tokens_per_s)},
                {"bound", fits ? ojson(r.decode.bound) : ojson(nullptr)},
+               {"allreduce", r.decode.allreduce},
                {"mbu", num(r.mbu)},
                {"mfu", num(r.mfu)},
                {"weight_bytes_per_gpu", r.memory.weights},
@@ -86,10 +92,11 @@ Document to_document(const ThroughputReport& rep) {
                                 "out tok/s = batch x output / e2e; MBU/MFU of the decode step per GPU ({} peak {:.0f} TFLOP/s)",
                                 compute_class_name(d.peak.used), d.peak.flop_per_s / kTera));
   if (!roof)
-    t.notes.push_back(fmt::format("efficiencies: memory {:.2f} ({}); matmul {:.2f} ({}); comm {:.2f}; per-step overhead {} ms; "
-                                  "small GEMMs M/(M+{:.0f})",
-                                  d.eff.memory_bw, d.eff.memory_source, d.eff.matmul, d.eff.matmul_source, d.eff.comm,
-                                  ms(d.eff.step_overhead_s), d.eff.small_gemm_rows));
+    t.notes.push_back(fmt::format("efficiencies: memory {:.2f} ({}); matmul {:.2f} ({}); TP all-reduce {}; per-step overhead {} ms, "
+                                  "per layer {} ms, per sequence {} ms ({}); small GEMMs M/(M+{:.0f})",
+                                  d.eff.memory_bw, d.eff.memory_source, d.eff.matmul, d.eff.matmul_source,
+                                  rep.rows.empty() ? std::string("-") : rep.rows.front().decode.allreduce, ms(d.eff.step_overhead_s),
+                                  ms(d.eff.layer_overhead_s), ms(d.eff.seq_overhead_s), d.eff.overhead_source, d.eff.small_gemm_rows));
   doc.tables = {t};
   doc.result = {{"mode", roof ? "roofline" : "realistic"}, {"rows", rows}};
   doc.records = rows;
