@@ -42,7 +42,23 @@ void evaluate_case(Context& ctx, const ValidationCase& c, std::vector<Validation
       rows.push_back(r);
     }
   };
-  if (c.model.empty()) return skip_all("collective cases are not modelled by this build");
+  if (c.collective) {
+    // Inside one node the GPU's scale-up link carries it; across nodes its scale-out network.
+    try {
+      const Gpu& g = ctx.db().gpu(c.gpu);
+      if (g.scale_up_id.empty()) return skip_all("no scale-up link for " + g.id);
+      const Interconnect& link = ctx.db().interconnect(g.scale_up_id);
+      const Interconnect* out = g.scale_out_id.empty() ? nullptr : &ctx.db().interconnect(g.scale_out_id);
+      for (const auto& [q, v] : c.measured) {
+        ValidationRow r = make_row(c, q, v, predict_collective(link, out, c, q, false), predict_collective(link, out, c, q, true));
+        r.config = describe_config(c) + " over " + link.id + (c.nodes.value_or(1) > 1 && out ? " + " + out->id : "");
+        rows.push_back(r);
+      }
+    } catch (const Error& e) {
+      skip_all(e.what());
+    }
+    return;
+  }
   const size_t warnings_before = ctx.warnings.size();
   try {
     DeploymentOptions o;

@@ -1,6 +1,9 @@
 #include "collectives.hpp"
 
 #include <algorithm>
+#include <vector>
+
+#include <algorithm>
 #include <cmath>
 
 #include "common.hpp"
@@ -130,6 +133,39 @@ CollectiveTime all_to_all_peer(const Interconnect& l, int n, double bytes, bool 
 CollectiveTime send_recv(const Interconnect& l, double bytes, bool ideal) {
   if (ideal) return {bytes / l.bandwidth_bytes_per_s, "ideal"};
   return {nccl_latency(l) + bytes / nccl_busbw(l), "nccl send/recv"};
+}
+
+CollectiveTime two_level(const std::string& kind, const Interconnect& up, const Interconnect& out, int per_node, int nodes,
+                         double bytes, bool ideal) {
+  if (per_node <= 1) {
+    if (kind == "allreduce") return all_reduce(out, AllReduceAlgo::nccl, nodes, bytes, ideal);
+    if (kind == "allgather") return all_gather(out, nodes, bytes, ideal);
+    return all_to_all(out, nodes, bytes, ideal);
+  }
+  if (nodes <= 1) {
+    if (kind == "allreduce") return all_reduce(up, AllReduceAlgo::nccl, per_node, bytes, ideal);
+    if (kind == "allgather") return all_gather(up, per_node, bytes, ideal);
+    return all_to_all(up, per_node, bytes, ideal);
+  }
+  // NCCL pipelines the stages chunk by chunk, so their bandwidth terms overlap: the time is the
+  // stages' latencies plus the slowest stage's transfer (each stage's latency taken as its time
+  // for one byte).
+  auto stages = [&](double b) {
+    std::vector<double> t;
+    if (kind == "allreduce") {
+      t = {reduce_scatter(up, per_node, b, ideal).time_s, all_reduce(out, AllReduceAlgo::nccl, nodes, b / per_node, ideal).time_s,
+           all_gather(up, per_node, b, ideal).time_s};
+    } else if (kind == "allgather") {
+      t = {all_gather(out, nodes, b / per_node, ideal).time_s, all_gather(up, per_node, b, ideal).time_s};
+    } else {
+      t = {all_to_all(out, nodes, b, ideal).time_s};
+    }
+    return t;
+  };
+  const std::vector<double> full = stages(bytes), lat = stages(1.0);
+  double latency = 0, slowest = 0;
+  for (size_t i = 0; i < full.size(); ++i) latency += lat[i], slowest = std::max(slowest, full[i] - lat[i]);
+  return {latency + slowest, "two-level " + kind};
 }
 
 }  // namespace mlcalc

@@ -38,6 +38,15 @@ CollectiveTime all_to_all(const Interconnect& link, int ranks, double bytes, boo
 /// DeepEP intranode) on a link with a custom all-reduce: its latency and bus bandwidth; the NCCL
 /// all-to-all where the link has none or NCCL is faster.
 CollectiveTime all_to_all_peer(const Interconnect& link, int ranks, double bytes, bool ideal);
+/// A collective over `nodes` x `per_node` GPUs, each GPU with its own NIC (rail-optimized, as
+/// NCCL runs it across nodes): the part inside a node over `up`, the part between nodes over
+/// `out`. All-reduce = reduce-scatter in the node + all-reduce of bytes/per_node across nodes on
+/// each rail + all-gather in the node (NCCL's hierarchical/NVLS-tree scheme, nccl docs "Algorithms");
+/// all-gather = the inter-node gather of bytes/per_node per rail + the gather in the node; all-to-all
+/// sends (nodes-1)/nodes of each buffer through the rank's NIC. `kind`: allreduce | allgather | alltoall.
+CollectiveTime two_level(const std::string& kind, const Interconnect& up, const Interconnect& out, int per_node, int nodes,
+                         double bytes, bool ideal);
+
 /// Point-to-point transfer of `bytes` (pipeline hand-off).
 CollectiveTime send_recv(const Interconnect& link, double bytes, bool ideal);
 

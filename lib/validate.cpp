@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 
+#include "collectives.hpp"
 #include "common.hpp"
 
 namespace mlcalc {
@@ -30,6 +31,43 @@ std::optional<double> predict_inference(const Deployment& d, const ValidationCas
   if (q == "ttft_s") return s.ttft_s;
   if (q == "e2e_s") return s.e2e_s;
   if (q == "output_tokens_per_s") return s.output_tokens_per_s;
+  return std::nullopt;
+}
+
+std::optional<double> predict_collective(const Interconnect& link, const Interconnect* out, const ValidationCase& c,
+                                         const std::string& q, bool ideal) {
+  if (!c.collective || !c.ranks || !c.message_bytes) return std::nullopt;
+  const int n = *c.ranks, nodes = c.nodes.value_or(1);
+  const double bytes = *c.message_bytes;
+  const std::string algo = c.algorithm.value_or("nccl");
+  double t = 0, factor = 1;
+  if (nodes > 1) {
+    if (!out || n % nodes != 0) return std::nullopt;
+    t = two_level(*c.collective, link, *out, n / nodes, nodes, bytes, ideal).time_s;
+    factor = *c.collective == "allreduce" ? 2.0 * (n - 1) / n : double(n - 1) / n;
+  } else if (*c.collective == "allreduce") {
+    // vLLM's kernel is measured apart from the TensorRT-LLM/SGLang one; NCCL's symmetric-memory
+    // kernels are one-shot peer-memory reductions like the custom ones (NCCL 2.27 release notes).
+    const AllReduceAlgo a = algo == "custom-oneshot" ? AllReduceAlgo::vllm
+                            : algo == "custom-trtllm" || algo == "nccl-symmem" ? AllReduceAlgo::custom
+                                                                                : AllReduceAlgo::nccl;
+    t = all_reduce(link, a, n, bytes, ideal).time_s;
+    factor = 2.0 * (n - 1) / n;  // nccl-tests busbw = algbw x 2(n-1)/n (PERFORMANCE.md)
+  } else if (*c.collective == "allgather") {
+    t = all_gather(link, n, bytes, ideal).time_s;
+    factor = double(n - 1) / n;
+  } else if (*c.collective == "alltoall") {
+    t = all_to_all(link, n, bytes, ideal).time_s;
+    factor = double(n - 1) / n;
+  } else if (*c.collective == "reducescatter") {
+    t = reduce_scatter(link, n, bytes, ideal).time_s;
+    factor = double(n - 1) / n;
+  } else {
+    return std::nullopt;
+  }
+  if (!(t > 0)) return std::nullopt;
+  if (q == "time_s") return t;
+  if (q == "bus_bandwidth_bytes_per_s") return bytes / t * factor;
   return std::nullopt;
 }
 

@@ -47,6 +47,12 @@ bool is_time_quantity(const std::string& quantity);
 /// or the maximum-throughput serving point); nullopt for a quantity it cannot express.
 std::optional<double> predict_inference(const Deployment& d, const ValidationCase& c, const std::string& quantity);
 
+/// The model's value of a collective case (time_s, bus_bandwidth_bytes_per_s) over `link`;
+/// `ideal` = peak link bandwidth, no latency (the roofline).
+/// Across nodes (`out` non-null and nodes > 1) the two-level scheme of lib/collectives is used.
+std::optional<double> predict_collective(const Interconnect& link, const Interconnect* out, const ValidationCase& c,
+                                         const std::string& quantity, bool ideal);
+
 /// A row from a measurement and the two predictions.
 ValidationRow make_row(const ValidationCase& c, const std::string& quantity, double measured, std::optional<double> predicted,
                        std::optional<double> roofline);
