@@ -14,7 +14,7 @@ namespace {
 
 struct CostOptions {
   DeploymentOptions dep;
-  double num_gpus = 0, input = 1000, output = 500, max_batch = 256;
+  double num_gpus = 0, input = 1000, output = 500, max_batch = -1;
   std::string tpot_slo, ttft_slo, provider, pricing = "on-demand", api, api_price;
   double gpu_price = 0, utilization = 1, requests_per_day = 0, tokens_per_s = 0, fixed_monthly = 0;
 };
@@ -79,19 +79,16 @@ Fleet make_fleet(Context& ctx, const CostOptions& o) {
   // Throughput: the steady-state serving model, or the user's measurement.
   const double tpot = o.tpot_slo.empty() ? 0 : parse_duration_s(o.tpot_slo, "--tpot-slo");
   const double ttft = o.ttft_slo.empty() ? 0 : parse_duration_s(o.ttft_slo, "--ttft-slo");
-  f.serving = evaluate_serving(d, o.input, o.output, 0, o.max_batch, tpot, ttft);
-  // Prefill share of the iteration: the step with the arrivals' prompts minus the step without them.
-  if (f.serving.concurrency >= 1) {
-    const Step decode_only = forward_step(d, f.serving.concurrency, o.input + o.output / 2.0);
-    f.prefill_share = std::clamp(1.0 - decode_only.time / f.serving.step.time, 0.0, 1.0);
-  }
+  ServingLoad load = serving_load(d, o.input, o.output, o.max_batch);
+  load.tpot_slo_s = tpot, load.ttft_slo_s = ttft;
+  f.serving = evaluate_serving(d, load);
+  f.prefill_share = f.serving.prefill_share;  // share of GPU time in prefill chunks (serving.hpp)
   if (o.tokens_per_s > 0) {
     f.output_tokens_per_s = o.tokens_per_s;
     f.throughput_source = "--tokens-per-s (measured, whole setup)";
   } else {
-    if (f.serving.concurrency < 1)
-      throw Error(f.serving.max_concurrency_memory < 1 ? "the model does not fit: no request fits in the memory left after the weights"
-                                                       : "no concurrency meets the latency targets");
+    if (!f.serving.fits) throw Error("the model does not fit: " + f.serving.problem);
+    if (!f.serving.feasible) throw Error(f.serving.problem);
     f.output_tokens_per_s = f.serving.output_tokens_per_s * f.replicas;
     f.throughput_source = fmt::format("mlcalc throughput --concurrency auto ({} mode): {} requests in flight per replica, "
                                       "{:.1f} output tok/s per replica x {} replicas",
@@ -277,7 +274,7 @@ void add_common(CLI::App& sub, CostOptions& o) {
   add_count(sub, "--num-gpus", o.num_gpus, "GPUs in the fleet (a multiple of tp x pp; default one replica)");
   add_count(sub, "--input", o.input, "prompt tokens per request (default 1000)");
   add_count(sub, "--output", o.output, "generated tokens per request (default 500)");
-  add_count(sub, "--max-batch", o.max_batch, "engine cap on running requests (default 256)");
+  add_count(sub, "--max-batch", o.max_batch, "engine cap on running requests (default: the engine's)");
   sub.add_option("--tpot-slo", o.tpot_slo, "TPOT target, e.g. 50ms");
   sub.add_option("--ttft-slo", o.ttft_slo, "TTFT target, e.g. 2s");
   add_real(sub, "--gpu-price", o.gpu_price, "USD per GPU-hour", 0, 1e4);

@@ -11,7 +11,7 @@ namespace {
 struct ThroughputOptions {
   DeploymentOptions dep;
   std::string batch = "1", concurrency, tpot_slo, ttft_slo;
-  double input = 128, output = 1, max_batch = 256;
+  double input = 128, output = 1, max_batch = -1, request_rate = 0;
   bool check = false, explain = false;
 };
 
@@ -99,46 +99,84 @@ void run_throughput(Context& ctx, const ThroughputOptions& o) {
   std::vector<Table> tables = {t};
   ojson result = {{"mode", roof ? "roofline" : "realistic"}, {"rows", rows}};
 
-  if (!o.concurrency.empty()) {
-    double c = 0;
-    if (o.concurrency != "auto") c = parse_count(o.concurrency, "--concurrency");
-    const Serving s = evaluate_serving(d, o.input, o.output, c, o.max_batch, tpot_slo, ttft_slo);
-    if (s.concurrency < 1) {
+  if (!o.concurrency.empty() || o.request_rate > 0) {
+    if (!o.concurrency.empty() && o.request_rate > 0)
+      throw Error("--concurrency (closed loop) and --request-rate (open loop) exclude each other", ErrorKind::usage);
+    ServingLoad w = serving_load(d, o.input, o.output, o.max_batch);
+    if (!o.concurrency.empty() && o.concurrency != "auto") w.concurrency = parse_count(o.concurrency, "--concurrency");
+    w.request_rate = o.request_rate;
+    w.tpot_slo_s = tpot_slo, w.ttft_slo_s = ttft_slo;
+    const Serving s = evaluate_serving(d, w);
+    const bool figures = s.fits && s.feasible;
+    if (!s.fits) {
       all_fit = false;
-      ctx.warn(s.max_concurrency_memory < 1 ? "no request fits in the KV memory left after the weights"
-                                            : "no concurrency meets the latency targets");
+      ctx.warn("does not fit: " + s.problem);
+    } else if (!s.feasible) {
+      throw Error(s.problem);
     }
-    if (c > s.max_concurrency_memory)
-      ctx.warn(fmt::format("concurrency {} exceeds the {} requests the KV memory holds", fmt_count(c),
-                           fmt_count(s.max_concurrency_memory)));
-    result["serving"] = {{"concurrency", s.concurrency},
+    if (s.fits && w.concurrency > s.max_concurrency_memory)
+      ctx.warn(fmt::format("concurrency {} exceeds the {} requests the KV memory holds: the rest wait for a slot (in TTFT)",
+                           fmt_count(w.concurrency), fmt_count(s.max_concurrency_memory)));
+    auto num = [&](double v) { return figures ? ojson(v) : ojson(nullptr); };
+    result["serving"] = {{"engine", s.engine},
+                         {"fits", s.fits},
+                         {"problem", s.problem.empty() ? ojson(nullptr) : ojson(s.problem)},
+                         {"concurrency", num(s.concurrency)},
+                         {"running", num(s.running)},
+                         {"request_rate", o.request_rate > 0 ? ojson(o.request_rate) : ojson(nullptr)},
+                         {"max_request_rate", o.request_rate > 0 ? ojson(s.max_request_rate) : ojson(nullptr)},
                          {"max_concurrency_memory", s.max_concurrency_memory},
+                         {"max_batch", w.max_batch},
+                         {"max_num_batched_tokens", w.max_batched_tokens},
                          {"limited_by", s.limited_by},
-                         {"output_tokens_per_s", s.output_tokens_per_s},
-                         {"output_tokens_per_s_per_gpu", s.output_tokens_per_s / d.num_gpus()},
-                         {"total_tokens_per_s", s.total_tokens_per_s},
-                         {"requests_per_s", s.requests_per_s},
-                         {"ttft_s", s.ttft_s},
-                         {"tpot_s", s.tpot_s},
-                         {"e2e_s", s.e2e_s},
-                         {"prefill_tokens_per_step", s.prefill_tokens_per_step},
-                         {"bound", s.step.bound},
-                         {"step", step_json(s.step)}};
+                         {"output_tokens_per_s", num(s.output_tokens_per_s)},
+                         {"output_tokens_per_s_per_gpu", num(s.output_tokens_per_s / d.num_gpus())},
+                         {"total_tokens_per_s", num(s.total_tokens_per_s)},
+                         {"requests_per_s", num(s.requests_per_s)},
+                         {"ttft_s", num(s.ttft_s)},
+                         {"tpot_s", num(s.tpot_s)},
+                         {"e2e_s", num(s.e2e_s)},
+                         {"queue_s", num(s.queue_s)},
+                         {"prefill_wait_s", num(s.prefill_wait_s)},
+                         {"chunk_tokens", num(s.chunk_tokens)},
+                         {"mixed_step_fraction", num(s.mixed_step_fraction)},
+                         {"prefill_tokens_per_step", num(s.prefill_tokens_per_step)},
+                         {"prefill_share", num(s.prefill_share)},
+                         {"bound", figures ? ojson(s.decode.bound) : ojson(nullptr)},
+                         {"step", figures ? step_json(s.step) : ojson(nullptr)},
+                         {"decode_step", figures ? step_json(s.decode) : ojson(nullptr)}};
     Table st;
-    st.title = "Serving at steady state (continuous batching)";
+    st.title = fmt::format("Serving at steady state ({}, {})", s.engine,
+                           o.request_rate > 0 ? "open loop, Poisson arrivals" : "closed loop, fixed concurrency");
     st.columns = {"quantity", "value"};
     st.left_align = {true, true};
-    st.rows = {{"concurrency (requests in flight)", fmt_count(s.concurrency) + " (limited by " + s.limited_by + ")"},
+    auto cell = [&](const std::string& v) { return figures ? v : std::string("-"); };
+    st.rows = {{"engine", s.engine + fmt::format(" (max batch {}, {} tokens per step{})",
+                                                 w.max_batch > 0 ? fmt_count(w.max_batch) : std::string("memory-bound"),
+                                                 fmt_count(w.max_batched_tokens), w.chunked_prefill ? ", chunked prefill" : "")},
+               {"concurrency (requests in the system)", cell(fmt_count(s.concurrency) + " (limited by " + s.limited_by + ")")},
+               {"running (holding KV)", cell(fmt_count(s.running))},
                {"KV-memory bound", fmt_count(s.max_concurrency_memory) + " requests"},
-               {"output tokens/s (group)", fmt_num(s.output_tokens_per_s, 1)},
-               {"output tokens/s per GPU", fmt_num(s.output_tokens_per_s / d.num_gpus(), 1)},
-               {"total tokens/s (input + output)", fmt_num(s.total_tokens_per_s, 1)},
-               {"requests/s", fmt_num(s.requests_per_s, 3)},
-               {"TTFT (ms)", ms(s.ttft_s)},
-               {"TPOT (ms)", ms(s.tpot_s)},
-               {"step bound", s.step.bound}};
-    st.notes.push_back("each iteration decodes every running request and prefills arrivals (concurrency x input / output prompt tokens)");
-    if (o.explain) explain_step(st, "serving iteration", s.step, d);
+               {"output tokens/s (group)", cell(fmt_num(s.output_tokens_per_s, 1))},
+               {"output tokens/s per GPU", cell(fmt_num(s.output_tokens_per_s / d.num_gpus(), 1))},
+               {"total tokens/s (input + output)", cell(fmt_num(s.total_tokens_per_s, 1))},
+               {"requests/s", cell(fmt_num(s.requests_per_s, 3))},
+               {"TTFT (ms)", cell(ms(s.ttft_s) + " (slot wait " + ms(s.queue_s) + ", behind other prompts " + ms(s.prefill_wait_s) + ")")},
+               {"TPOT / ITL (ms)", cell(ms(s.tpot_s))},
+               {"prefill share of GPU time", cell(fmt_num(s.prefill_share * 100, 1) + "%")},
+               {"step bound", cell(s.decode.bound)}};
+    if (o.request_rate > 0) st.rows.push_back({"max sustainable rate (req/s)", fmt_num(s.max_request_rate, 3)});
+    if (!s.fits) st.notes.push_back("does not fit: " + s.problem);
+    st.notes.push_back(o.request_rate > 0
+                           ? "open loop: decodes = rate x output x TPOT (Little); prompts prefilled in chunks; TTFT = half a step + "
+                             "M/D/1 wait + own chunk steps (docs/model.md \"Serving engine model\")"
+                           : "closed loop: equal requests stay in step, so each cycle a burst of prompts is prefilled in "
+                             "token-budget chunks alongside decodes; TTFT = the burst's steps up to a request's last chunk "
+                             "+ slot wait (docs/model.md \"Serving engine model\")");
+    if (o.explain && figures) {
+      explain_step(st, "step with a prefill chunk", s.step, d);
+      explain_step(st, "decode-only step", s.decode, d);
+    }
     tables.push_back(st);
   }
   ojson inputs = deployment_json(d, o.dep);
@@ -146,7 +184,8 @@ void run_throughput(Context& ctx, const ThroughputOptions& o) {
   inputs["input_tokens"] = o.input;
   inputs["output_tokens"] = o.output;
   inputs["concurrency"] = o.concurrency.empty() ? ojson(nullptr) : ojson(o.concurrency);
-  inputs["max_batch"] = o.max_batch;
+  inputs["max_batch"] = o.max_batch >= 0 ? ojson(o.max_batch) : ojson("engine default");
+  inputs["request_rate"] = o.request_rate > 0 ? ojson(o.request_rate) : ojson(nullptr);
   inputs["tpot_slo_s"] = tpot_slo > 0 ? ojson(tpot_slo) : ojson(nullptr);
   inputs["ttft_slo_s"] = ttft_slo > 0 ? ojson(ttft_slo) : ojson(nullptr);
   emit(ctx, "throughput", inputs, result, tables);
@@ -162,7 +201,8 @@ void add_throughput(CLI::App& sub, Context& ctx) {
   add_count(sub, "--input", o->input, "prompt tokens per request (default 128)");
   add_count(sub, "--output", o->output, "generated tokens per request (default 1)");
   sub.add_option("--concurrency", o->concurrency, "steady-state serving: auto or N requests in flight");
-  add_count(sub, "--max-batch", o->max_batch, "engine cap on running requests (default 256, vLLM max_num_seqs)");
+  add_count(sub, "--max-batch", o->max_batch, "engine cap on running requests (default: the engine's, vLLM max_num_seqs)");
+  add_real(sub, "--request-rate", o->request_rate, "open-loop serving: Poisson arrivals per second", 0, 1e9);
   sub.add_option("--tpot-slo", o->tpot_slo, "TPOT target, e.g. 50ms");
   sub.add_option("--ttft-slo", o->ttft_slo, "TTFT target, e.g. 2s");
   sub.add_flag("--check", o->check, "exit 3 when a row (or the serving point) does not fit in memory");

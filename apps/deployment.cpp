@@ -16,7 +16,10 @@ void add_deployment_options(CLI::App& app, DeploymentOptions& o, bool perf) {
   app.add_option("--kv-dtype", o.kv_dtype, "KV-cache dtype (default bf16)");
   app.add_option("--state-dtype", o.state_dtype, "recurrent-state dtype (default bf16)");
   app.add_option("--interconnect", o.interconnect, "link for TP/EP/PP traffic (default: the GPU's scale-up link)");
-  add_real(app, "--gpu-mem-util", o.gpu_mem_util, "fraction of GPU memory the engine may use (default 0.9)", 0, 1);
+  add_real(app, "--gpu-mem-util", o.gpu_mem_util, "fraction of GPU memory the engine may use (default: the engine's, vLLM 0.9)", 0, 1);
+  app.add_option("--engine", o.engine, "serving engine whose defaults apply: vllm (default), sglang, trtllm, llama.cpp, gpt-fast");
+  add_count(app, "--max-num-batched-tokens", o.max_num_batched_tokens,
+            "token budget per forward step (default: the engine's, vLLM 8192 on >= 70 GiB GPUs but A100, else 2048)");
   add_real(app, "--overhead-gib", o.overhead_gib, "runtime reserve per GPU: CUDA context, NCCL, allocator (default 1 GiB)", -1e-9, 1e4);
   if (perf) {
     app.add_option("--mode", o.mode, "roofline (upper bound) or realistic (default)")
@@ -43,7 +46,10 @@ Deployment make_deployment(Context& ctx, const DeploymentOptions& o) {
   d.kv = o.kv_dtype.empty() ? DType{DType::Kind::bf16} : parse_dtype(o.kv_dtype);
   d.state = parse_dtype(o.state_dtype);
   d.mode = o.mode == "roofline" ? Mode::roofline : Mode::realistic;
-  d.gpu_mem_util = o.gpu_mem_util;
+  const EngineProfile e = engine_profile(o.engine.empty() ? kDefaultEngine : o.engine, g);
+  d.engine = e.id;
+  d.gpu_mem_util = o.gpu_mem_util > 0 ? o.gpu_mem_util : e.gpu_mem_util;
+  d.max_batched_tokens = o.max_num_batched_tokens > 0 ? o.max_num_batched_tokens : e.max_batched_tokens;
   d.block_size = static_cast<int>(o.block_size);
   d.runtime_overhead_bytes = o.overhead_gib * kGiB;
 
@@ -74,6 +80,16 @@ Deployment make_deployment(Context& ctx, const DeploymentOptions& o) {
   return d;
 }
 
+ServingLoad serving_load(const Deployment& d, double input, double output, double max_batch) {
+  const EngineProfile e = engine_profile(d.engine, *d.gpu);
+  ServingLoad w;
+  w.input = input, w.output = output;
+  w.max_batch = max_batch >= 0 ? max_batch : e.max_batch;
+  w.max_batched_tokens = d.max_batched_tokens;
+  w.chunked_prefill = e.chunked_prefill;
+  return w;
+}
+
 ojson deployment_json(const Deployment& d, const DeploymentOptions& o) {
   return {{"model", d.arch->id},
           {"gpu", d.gpu->id},
@@ -99,6 +115,9 @@ ojson deployment_json(const Deployment& d, const DeploymentOptions& o) {
             {"small_gemm_rows", d.eff.small_gemm_rows},
             {"memory_source", d.eff.memory_source},
             {"matmul_source", d.eff.matmul_source}}},
+          {"engine", d.engine},
+          {"engine_source", engine_profile(d.engine, *d.gpu).source},
+          {"max_num_batched_tokens", d.max_batched_tokens},
           {"gpu_mem_util", d.gpu_mem_util},
           {"runtime_overhead_bytes", d.runtime_overhead_bytes}};
 }

@@ -3,6 +3,7 @@
 #pragma once
 #include "cli.hpp"
 #include "inference.hpp"
+#include "serving.hpp"
 
 namespace mlcalc {
 
@@ -10,7 +11,9 @@ struct DeploymentOptions {
   std::string model, gpu, interconnect;
   double tp = 1, pp = 1, ep = 1;
   std::string weights, kv_dtype, state_dtype = "bf16", mode = "realistic";
-  double mem_eff = 0, compute_eff = 0, gpu_mem_util = 0.9, block_size = 16, overhead_gib = 1.0;
+  double mem_eff = 0, compute_eff = 0, gpu_mem_util = 0, block_size = 16, overhead_gib = 1.0;
+  std::string engine;                 ///< --engine (default kDefaultEngine)
+  double max_num_batched_tokens = 0;  ///< --max-num-batched-tokens (0 = the engine's)
 };
 
 /// Adds --model --gpu --tp --pp --ep --weights --kv-dtype --state-dtype --interconnect and,
@@ -19,6 +22,9 @@ void add_deployment_options(CLI::App& app, DeploymentOptions& o, bool perf);
 
 /// Resolves names, checks the parallelism, picks efficiencies; warnings go to ctx.
 Deployment make_deployment(Context& ctx, const DeploymentOptions& o);
+
+/// The serving load for `d` with its engine's scheduler defaults; max_batch < 0 = the engine's.
+ServingLoad serving_load(const Deployment& d, double input, double output, double max_batch);
 
 /// JSON of the deployment's inputs (resolved ids, dtypes, efficiencies and their sources).
 ojson deployment_json(const Deployment& d, const DeploymentOptions& o);

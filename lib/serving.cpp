@@ -1,0 +1,290 @@
+#include "serving.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "common.hpp"
+
+namespace mlcalc {
+
+double mean_burst_steps(double n, double input, double chunk, bool chunked) {
+  if (n < 1 || input <= 0) return 1;
+  if (!chunked) chunk = std::max(1.0, std::floor(chunk / input)) * input;  // whole prompts per step
+  chunk = std::max(chunk, 1.0);
+  // (1/n) sum_{k=1..n} ceil(k input / chunk): the k-th prompt's last token is in that step.
+  const long long m = static_cast<long long>(std::llround(n));
+  double sum = 0;
+  for (long long k = 1; k <= m; ++k) sum += std::ceil(k * input / chunk - 1e-9);
+  return sum / m;
+}
+
+double md1_wait_s(double rate_per_s, double service_s) {
+  // Pollaczek-Khinchine mean wait for M/G/1, W = lambda E[S^2] / (2 (1 - rho)), with a deterministic
+  // service (E[S^2] = S^2): W = rho S / (2 (1 - rho)). Kleinrock, Queueing Systems Vol. 1 (1975), sec. 5.5.
+  const double rho = rate_per_s * service_s;
+  if (rho >= 1) return std::numeric_limits<double>::infinity();
+  return rho * service_s / (2.0 * (1.0 - rho));
+}
+
+namespace {
+
+std::string gib(double bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f GiB", bytes / kGiB);
+  return buf;
+}
+
+bool fits_at(const Deployment& d, double context) { return max_sequences(d, context) >= 1; }
+
+// The smallest change that makes the replica fit: a larger TP (that the model's heads allow) or
+// narrower weights.
+std::string fit_advice(const Deployment& d, double context) {
+  std::string tp_fix, w_fix;
+  for (int tp = d.tp * 2; tp <= std::max(8, d.tp * 2) && tp_fix.empty(); tp *= 2) {
+    try {
+      check_parallelism(*d.arch, tp, d.pp, d.ep);
+    } catch (const Error&) {
+      continue;
+    }
+    Deployment t = d;
+    t.tp = tp;
+    if (fits_at(t, context)) tp_fix = "--tp " + std::to_string(tp);
+  }
+  for (auto k : {DType::Kind::fp8, DType::Kind::int4}) {
+    if (DType{k}.bytes() >= d.weights.bytes()) continue;
+    Deployment t = d;
+    t.weights = t.experts = DType{k};
+    if (fits_at(t, context)) {
+      w_fix = "--weights " + DType{k}.name();
+      break;
+    }
+  }
+  if (!tp_fix.empty() && !w_fix.empty()) return "try " + tp_fix + " or " + w_fix;
+  if (!tp_fix.empty() || !w_fix.empty()) return "try " + tp_fix + w_fix;
+  return "add GPUs (--tp, --pp) or use narrower weights";
+}
+
+// Running sequences the engine can hold: KV memory, max_num_seqs, and one budget token per decode.
+double slot_cap(const Deployment& d, const ServingLoad& w, double kv_cap, std::string& why) {
+  double cap = kv_cap;
+  why = "memory";
+  if (w.max_batch > 0 && w.max_batch < cap) cap = w.max_batch, why = "max-batch";
+  if (w.max_batched_tokens > 0 && std::floor(w.max_batched_tokens) < cap) cap = std::floor(w.max_batched_tokens), why = "token-budget";
+  (void)d;
+  return cap;
+}
+
+void finish(Serving& s, const ServingLoad& w) {
+  s.requests_per_s = s.concurrency > 0 && s.e2e_s > 0 ? s.concurrency / s.e2e_s : s.requests_per_s;
+  s.output_tokens_per_s = s.requests_per_s * w.output;
+  s.total_tokens_per_s = s.requests_per_s * (w.input + w.output);
+}
+
+// Closed loop, C clients, B = min(C, cap) of them holding slots. With fixed prompt and output lengths
+// the clients stay in step: a burst of B prompts arrives together each cycle and is prefilled in
+// budget-sized chunks, in arrival order, alongside the decodes of those already served.
+Serving closed_loop(const Deployment& d, const ServingLoad& w, double C, double cap) {
+  Serving s;
+  const double I = w.input, O = std::max(1.0, w.output), T = w.max_batched_tokens;
+  const double B = std::min(C, cap);
+  const double ctx = I + O / 2.0;
+  const double b_w = (B - 1) / 2.0;  // decoding while the burst is prefilled (on average)
+  const double room = std::max(1.0, T - b_w);
+  double chunk = 0, steps = 0, mean = 1;
+  if (I > 0) {
+    chunk = w.chunked_prefill ? std::min(room, B * I) : std::min(std::max(1.0, std::floor(room / I)), B) * I;
+    mean = mean_burst_steps(B, I, chunk, w.chunked_prefill);
+    steps = std::ceil(B * I / chunk - 1e-9);
+  }
+  s.decode = forward_step(d, B, ctx);
+  s.step = I > 0 ? forward_step(d, b_w, ctx, chunk, I) : s.decode;
+  const double own = mean * s.step.time;  // TTFT once the request holds a slot
+  // Steps of a request's decode window that still carry prompts of the burst (those behind it).
+  const double h = O > 1 ? std::clamp(steps - mean, 0.0, O - 1) : 0;
+  s.tpot_s = O > 1 ? ((O - 1 - h) * s.decode.time + h * s.step.time) / (O - 1) : s.decode.time;
+  const double cycle = own + (O - 1) * s.tpot_s;  // one slot's request, first token to last
+  const double rate = B / cycle;                   // Little's law on the B slots
+  s.concurrency = C;
+  s.running = B;
+  s.e2e_s = C / rate;                              // Little's law on the C clients
+  s.queue_s = s.e2e_s - cycle;
+  s.ttft_s = own + s.queue_s;
+  s.prefill_wait_s = (mean - std::ceil(I / std::max(chunk, 1.0) - 1e-9)) * s.step.time;
+  s.chunk_tokens = chunk;
+  s.mixed_step_fraction = O > 1 ? h / (O - 1) : 0;
+  s.prefill_tokens_per_step = B * I / (steps + (O - 1));
+  const double without = b_w >= 1 ? forward_step(d, b_w, ctx).time : 0;
+  s.prefill_share = std::clamp(steps * (s.step.time - without) / cycle, 0.0, 1.0);
+  finish(s, w);
+  return s;
+}
+
+// Open loop at `rate` req/s (Poisson). Decodes b = rate (O-1) TPOT (Little's law); each prompt is
+// prefilled in n_c chunk steps; the prefill is an M/D/1 server for TTFT; the chunks' extra time is
+// spread over all steps for TPOT.
+Serving open_loop(const Deployment& d, const ServingLoad& w, double rate, double cap, const std::string& cap_why) {
+  Serving s;
+  const double I = w.input, O = std::max(1.0, w.output), T = w.max_batched_tokens;
+  const double ctx = I + O / 2.0;
+  double b = 0;
+  for (int it = 0; it < 60; ++it) {
+    const double room = std::max(1.0, T - b);
+    const double chunk = I > 0 ? (w.chunked_prefill ? std::min(room, I) : I) : 0;
+    const double n_c = I > 0 ? std::ceil(I / chunk - 1e-9) : 0;
+    s.decode = forward_step(d, std::max(b, 1.0), ctx);
+    s.step = I > 0 ? forward_step(d, b, ctx, chunk, I) : s.decode;
+    const double g = rate * n_c * (s.step.time - s.decode.time);  // time share added by prefill chunks
+    const double service = n_c * s.step.time;
+    if (g >= 1 || rate * service >= 1) {
+      s.feasible = false;
+      s.limited_by = "rate";
+      return s;
+    }
+    s.tpot_s = s.decode.time / (1 - g);
+    s.prefill_wait_s = md1_wait_s(rate, service);
+    s.ttft_s = 0.5 * s.tpot_s + s.prefill_wait_s + service;  // residual of the step in progress + queue + own
+    s.e2e_s = s.ttft_s + (O - 1) * s.tpot_s;
+    s.running = rate * (service + (O - 1) * s.tpot_s);
+    s.chunk_tokens = chunk;
+    s.mixed_step_fraction = std::min(1.0, rate * n_c * s.tpot_s);
+    s.prefill_tokens_per_step = rate * I * s.tpot_s;
+    s.prefill_share = std::clamp(g, 0.0, 1.0);
+    const double next = rate * (O - 1) * s.tpot_s;
+    if (std::abs(next - b) < 1e-6 * std::max(1.0, b)) break;
+    b = 0.5 * b + 0.5 * next;
+  }
+  if (s.running > cap) {
+    s.feasible = false;
+    s.limited_by = cap_why;
+    return s;
+  }
+  s.concurrency = rate * s.e2e_s;
+  s.requests_per_s = rate;
+  finish(s, w);
+  s.limited_by = "rate";
+  return s;
+}
+
+void clear_figures(Serving& s) {
+  const Serving keep = s;
+  s = Serving{};
+  s.engine = keep.engine, s.fits = keep.fits, s.feasible = keep.feasible, s.problem = keep.problem;
+  s.max_concurrency_memory = keep.max_concurrency_memory, s.limited_by = keep.limited_by;
+  s.max_request_rate = keep.max_request_rate;
+}
+
+}  // namespace
+
+std::string fit_problem(const Deployment& d, double context) {
+  const double budget = kv_budget_bytes(d);
+  if (budget <= 0) {
+    const InferenceMemory m = inference_memory(d, 0, 0);
+    return "weights " + gib(m.weights) + " + workspace " + gib(m.activations + m.other) + " per GPU exceed " +
+           gib(m.capacity * d.gpu_mem_util) + " (" + gib(m.capacity) + " x gpu-mem-util) of " + d.gpu->id + "; " +
+           fit_advice(d, context);
+  }
+  if (max_sequences(d, context) < 1) {
+    const double need = kv_bytes_per_gpu_per_seq(d, context, true) + state_bytes_per_gpu_per_seq(d);
+    return "one request of " + std::to_string(static_cast<long long>(context)) + " tokens needs " + gib(need) +
+           " of KV cache per GPU, " + gib(budget) + " is left after the weights; " + fit_advice(d, context);
+  }
+  return "";
+}
+
+Serving evaluate_serving(const Deployment& d, const ServingLoad& w) {
+  Serving s;
+  s.engine = d.engine;
+  const double context = w.input + w.output;
+  s.max_concurrency_memory = max_sequences(d, context);
+  s.problem = fit_problem(d, context);
+  if (!s.problem.empty()) {
+    s.fits = s.feasible = false;
+    s.limited_by = "memory";
+    clear_figures(s);
+    return s;
+  }
+  std::string why;
+  const double cap = slot_cap(d, w, s.max_concurrency_memory, why);
+  auto tag = [&](Serving x) {
+    x.engine = d.engine, x.max_concurrency_memory = s.max_concurrency_memory;
+    return x;
+  };
+  auto ok = [&](const Serving& x) {
+    return x.feasible && (w.tpot_slo_s <= 0 || x.tpot_s <= w.tpot_slo_s) && (w.ttft_slo_s <= 0 || x.ttft_s <= w.ttft_slo_s);
+  };
+  auto slo_name = [&](const Serving& x) {
+    return (w.tpot_slo_s > 0 && x.tpot_s > w.tpot_slo_s) ? "tpot-slo" : "ttft-slo";
+  };
+
+  if (w.request_rate > 0) {
+    // Capacity: the largest rate the replica sustains (doubling, then bisection on feasibility).
+    double lo = 0, hi = 1e-3;
+    while (hi < 1e9 && open_loop(d, w, hi, cap, why).feasible) lo = hi, hi *= 2;
+    for (int i = 0; i < 50; ++i) {
+      const double mid = 0.5 * (lo + hi);
+      (open_loop(d, w, mid, cap, why).feasible ? lo : hi) = mid;
+    }
+    Serving x = tag(open_loop(d, w, w.request_rate, cap, why));
+    x.max_request_rate = lo;
+    if (!x.feasible) {
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "request rate %.4g req/s exceeds what this replica sustains (about %.4g req/s, %s-bound)",
+                    w.request_rate, lo, x.limited_by == "rate" ? "prefill/compute" : x.limited_by.c_str());
+      x.problem = buf;
+      clear_figures(x);
+    } else if (!ok(x)) {
+      x.feasible = false;
+      x.limited_by = slo_name(x);
+      x.problem = std::string("the ") + (x.limited_by == "tpot-slo" ? "TPOT" : "TTFT") + " target is not met at this request rate";
+      clear_figures(x);
+    }
+    return x;
+  }
+
+  if (w.concurrency > 0) {
+    Serving x = tag(closed_loop(d, w, w.concurrency, cap));
+    x.limited_by = w.concurrency > cap ? why : "fixed";
+    if (!ok(x)) {
+      x.feasible = false;
+      x.problem = std::string("concurrency ") + std::to_string(static_cast<long long>(w.concurrency)) + " misses the " +
+                  (slo_name(x) == std::string("tpot-slo") ? "TPOT" : "TTFT") + " target";
+      x.limited_by = slo_name(x);
+    }
+    return x;
+  }
+
+  // Auto: the most clients whose requests all hold slots (no slot queue) and meet the SLOs.
+  Serving top = tag(closed_loop(d, w, cap, cap));
+  top.limited_by = why;
+  if (ok(top)) return top;
+  Serving one = tag(closed_loop(d, w, 1, cap));
+  if (!ok(one)) {
+    one.feasible = false;
+    one.limited_by = slo_name(one);
+    one.problem = std::string("no concurrency meets the ") + (one.limited_by == "tpot-slo" ? "TPOT" : "TTFT") +
+                  " target (one request alone: TTFT " + std::to_string(one.ttft_s * 1e3) + " ms, TPOT " +
+                  std::to_string(one.tpot_s * 1e3) + " ms)";
+    clear_figures(one);
+    return one;
+  }
+  double lo = 1, hi = cap;
+  while (hi - lo > 1) {
+    const double mid = std::floor((lo + hi) / 2);
+    (ok(closed_loop(d, w, mid, cap)) ? lo : hi) = mid;
+  }
+  Serving x = tag(closed_loop(d, w, lo, cap));
+  x.limited_by = slo_name(closed_loop(d, w, lo + 1, cap));
+  return x;
+}
+
+Serving evaluate_serving(const Deployment& d, double input, double output, double concurrency, double max_batch,
+                         double tpot_slo_s, double ttft_slo_s) {
+  ServingLoad w;
+  w.input = input, w.output = output, w.concurrency = concurrency, w.max_batch = max_batch;
+  w.max_batched_tokens = d.max_batched_tokens;
+  w.tpot_slo_s = tpot_slo_s, w.ttft_slo_s = ttft_slo_s;
+  return evaluate_serving(d, w);
+}
+
+}  // namespace mlcalc
