@@ -21,7 +21,9 @@ ojson step_json(const Step& s) {
           {"state_bytes", s.state_bytes}, {"total_bytes", s.total_bytes},
           {"flops", s.flops},           {"memory_time_s", s.t_memory},
           {"compute_time_s", s.t_compute}, {"comm_time_s", s.t_comm},
-          {"overhead_time_s", s.t_overhead}, {"matmul_efficiency", s.matmul_eff}};
+          {"overhead_time_s", s.t_overhead}, {"bubble_time_s", s.t_bubble},
+          {"micro_batches", s.micro_batches},  {"matmul_efficiency", s.matmul_eff},
+          {"expert_matmul_efficiency", s.expert_matmul_eff}, {"allreduce", s.allreduce}};
 }
 
 std::string ms(double s) { return s < 0.01 ? fmt::format("{:.3f}", s * 1e3) : fmt::format("{:.2f}", s * 1e3); }
@@ -70,6 +72,7 @@ void run_throughput(Context& ctx, const ThroughputOptions& o) {
                {"output_tokens_per_s_per_gpu", r.output_tokens_per_s_per_gpu},
                {"decode_tokens_per_s", r.decode_tokens_per_s},
                {"bound", r.decode.bound},
+               {"allreduce", r.decode.allreduce},
                {"mbu", r.mbu},
                {"mfu", r.mfu},
                {"weight_bytes_per_gpu", r.memory.weights},
@@ -92,10 +95,12 @@ void run_throughput(Context& ctx, const ThroughputOptions& o) {
                                 "out tok/s = batch x output / e2e; MBU/MFU of the decode step per GPU ({} peak {:.0f} TFLOP/s)",
                                 compute_class_name(d.peak.used), d.peak.flop_per_s / kTera));
   if (!roof)
-    t.notes.push_back(fmt::format("efficiencies: memory {:.2f} ({}); matmul {:.2f} ({}); comm {:.2f}; per-step overhead {} ms; "
-                                  "small GEMMs M/(M+{:.0f})",
-                                  d.eff.memory_bw, d.eff.memory_source, d.eff.matmul, d.eff.matmul_source, d.eff.comm,
-                                  ms(d.eff.step_overhead_s), d.eff.small_gemm_rows));
+    t.notes.push_back(fmt::format("efficiencies: memory {:.2f} ({}); matmul {:.2f} ({}); TP all-reduce {}; per-step overhead {} ms, "
+                                  "per layer {} ms, per sequence {} ms ({}); small GEMMs M/(M+{:.0f})",
+                                  d.eff.memory_bw, d.eff.memory_source, d.eff.matmul, d.eff.matmul_source,
+                                  evaluate_batch(d, 1, o.input, o.output).decode.allreduce, ms(d.eff.step_overhead_s),
+                                  ms(d.eff.layer_overhead_s), ms(d.eff.seq_overhead_s), d.eff.overhead_source,
+                                  d.eff.small_gemm_rows));
   std::vector<Table> tables = {t};
   ojson result = {{"mode", roof ? "roofline" : "realistic"}, {"rows", rows}};
 

@@ -8,8 +8,9 @@
 namespace mlcalc {
 
 struct DeploymentOptions {
-  std::string model, gpu, interconnect;
-  double tp = 1, pp = 1, ep = 1;
+  std::string model, gpu, interconnect, scale_out, allreduce;  ///< allreduce "" = the engine's
+  double tp = 1, pp = 1, ep = 1, dp = 1;
+  bool dp_attention = false;
   std::string weights, kv_dtype, state_dtype = "bf16", mode = "realistic";
   double mem_eff = 0, compute_eff = 0, gpu_mem_util = 0, block_size = 16, overhead_gib = 1.0;
   std::string engine;                 ///< --engine (default kDefaultEngine)

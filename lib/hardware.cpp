@@ -28,4 +28,15 @@ ResolvedPeak resolve_peak(const Gpu& gpu, ComputeClass want) {
   return {ComputeClass::fp32, gpu.peak(Peak::fp32), want != ComputeClass::fp32};
 }
 
+double measured_matmul_fraction(const Gpu& gpu, ComputeClass c) {
+  switch (c) {
+    case ComputeClass::bf16: return gpu.eff_matmul_bf16;
+    case ComputeClass::fp8: return gpu.eff_matmul_fp8;
+    case ComputeClass::fp4: return gpu.eff_matmul_fp4;
+    case ComputeClass::int8: return gpu.eff_matmul_int8;
+    case ComputeClass::fp32: return 0;
+  }
+  return 0;
+}
+
 }  // namespace mlcalc

@@ -5,8 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "collectives.hpp"
 #include "hardware.hpp"
 #include "model.hpp"
+#include "parallelism.hpp"
 
 namespace mlcalc {
 
@@ -16,12 +18,14 @@ enum class Mode { roofline, realistic };
 struct Efficiency {
   double memory_bw = 1;        ///< achieved fraction of peak memory bandwidth (streaming bf16/fp8 weights)
   double matmul = 1;           ///< achieved fraction of the dense matmul peak for large GEMMs
-  double comm = 1;             ///< achieved fraction of link bandwidth in collectives
   double dequant = 1;          ///< extra bandwidth factor of weight-only int8/int4 kernels
-  double step_overhead_s = 0;  ///< fixed time per forward step (launches, scheduling, sampling)
+  double step_overhead_s = 0;  ///< fixed time per forward step (scheduling, sampling, launch of the graph)
+  double layer_overhead_s = 0; ///< fixed time per layer per step (kernel prologues/epilogues, gaps)
+  double seq_overhead_s = 0;   ///< time per decoding sequence per step (sampling, detokenization, scheduling)
   double small_gemm_rows = 0;  ///< GEMMs with M rows reach M/(M + this) of `matmul`
-  bool comm_latency = false;   ///< include per-message link latency
-  std::string memory_source, matmul_source;
+  double attn_token_s = 0;     ///< decode attention floor: time per context token per attention layer
+  bool measured_comm = false;  ///< collectives at measured latency/bus bandwidth (else ideal: peak link, no latency)
+  std::string memory_source, matmul_source, overhead_source;
 };
 
 /// A model replica: model, GPU, parallelism, dtypes.
@@ -29,8 +33,13 @@ struct Deployment {
   const Architecture* arch = nullptr;
   ParamCounts params;
   const Gpu* gpu = nullptr;
-  const Interconnect* link = nullptr;  ///< link for TP/EP/PP traffic (nullptr: single GPU)
+  const Interconnect* link = nullptr;       ///< scale-up link: TP/EP (and PP) inside a domain (nullptr: single GPU)
+  const Interconnect* scale_out = nullptr;  ///< network across scale-up domains (PP/DP/EP beyond the domain)
+  int scale_up_domain = 0;                  ///< GPUs per scale-up domain (0 = all of the replica)
   int tp = 1, pp = 1, ep = 1;
+  int dp = 1;                ///< data-parallel ranks that share the experts (wide EP: ep may be up to tp x dp)
+  bool dp_attention = false; ///< attention data-parallel across the TP group (docs/model.md "Mixture of experts")
+  AllReduceAlgo allreduce = AllReduceAlgo::custom;  ///< TP all-reduce kind (serving engines: custom)
   DType weights, experts, kv{DType::Kind::bf16}, state{DType::Kind::bf16};
   double act_bytes = 2;            ///< activation element size (bf16) on the wire
   Mode mode = Mode::realistic;
@@ -43,10 +52,12 @@ struct Deployment {
   ResolvedPeak peak{};             ///< compute peak used (after dtype fallback)
 
   int num_gpus() const { return tp * pp; }
+  ParallelPlan plan() const { return {0, tp, pp, dp, 1, ep, dp_attention}; }
 };
 
-/// Checks tp/pp/ep against the model (heads divisible, ep on MoE only, ...); throws Error.
+/// Checks tp/pp/ep against the model (parallelism.hpp validate); throws Error with the first problem.
 void check_parallelism(const Architecture& a, int tp, int pp, int ep);
+void check_parallelism(const Architecture& a, const ParallelPlan& plan);
 
 /// Default efficiencies for `mode` on `gpu` with weights `w` (sources in the .cpp).
 Efficiency default_efficiency(Mode mode, const Gpu& gpu, const DType& w, ComputeClass used);
@@ -58,9 +69,13 @@ struct Step {
   double t_memory = 0;   ///< time of the kernels limited by memory bandwidth
   double t_compute = 0;  ///< time of the kernels limited by FLOP/s
   double t_comm = 0, t_overhead = 0;
+  double t_bubble = 0;   ///< pipeline: time a GPU idles per step (bubble, slower stages)
   double time = 0;                      ///< seconds for the step (all pipeline stages for one token)
-  double matmul_eff = 0;                ///< efficiency used for compute (after small-GEMM reduction)
+  double matmul_eff = 0;                ///< efficiency used for the dense GEMMs (after small-GEMM reduction)
+  double expert_matmul_eff = 0;         ///< efficiency used for the expert GEMMs (tokens per expert)
+  double micro_batches = 1;             ///< pipeline micro-batches in flight
   std::string bound;                    ///< memory | compute | communication
+  std::string allreduce;                ///< all-reduce that TP ran ("custom one-shot", "nccl ring", "none")
 };
 
 /// One decode step for `batch` sequences at `context` tokens, with `prefill_tokens` prompt

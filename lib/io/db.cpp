@@ -149,6 +149,7 @@ Gpu parse_gpu(const std::string& path, const toml::table& t) {
   g.scale_up_id = lower(r.str("scale_up"));
   g.scale_up_domain = static_cast<int>(r.num("scale_up_domain", false, 0, 1e6));
   g.host_link_id = lower(r.str("host_link"));
+  g.scale_out_id = lower(r.str("scale_out"));
   g.as_of = r.str("as_of", true);
   g.sources = r.strs("sources");
   g.notes = r.strs("notes");
@@ -171,6 +172,8 @@ Gpu parse_gpu(const std::string& path, const toml::table& t) {
       g.eff_memory_bw = e.num("memory_bandwidth", false, 0, 1);
       g.eff_matmul_bf16 = e.num("matmul_bf16", false, 0, 1);
       g.eff_matmul_fp8 = e.num("matmul_fp8", false, 0, 1);
+      g.eff_matmul_fp4 = e.num("matmul_fp4", false, 0, 1);
+      g.eff_matmul_int8 = e.num("matmul_int8", false, 0, 1);
       g.eff_source = e.str("source", true);
       e.finish();
     } else {
@@ -197,6 +200,27 @@ Interconnect parse_interconnect(const std::string& path, const toml::table& t) {
   x.bandwidth_bytes_per_s = r.num("bandwidth_gb_s", true, 0, 1e6) * kGB;
   x.latency_s = r.num("latency_us", false, 0, 1e6) * 1e-6;
   x.domain_size = static_cast<int>(r.num("domain_size", false, 0, 1e7));
+  if (const toml::node* c = r.get("collectives", false)) {
+    if (const auto* ct = c->as_table()) {
+      TomlTable k{path, *ct, problems, "collectives."};
+      x.nccl_latency_s = k.num("nccl_latency_us", false, 0, 1e6) * 1e-6;
+      x.nccl_hop_latency_s = k.num("nccl_hop_latency_us", false, 0, 1e6) * 1e-6;
+      x.nccl_busbw_bytes_per_s = k.num("nccl_busbw_gb_s", false, 0, 1e6) * kGB;
+      x.custom_ar_latency_s = k.num("custom_ar_latency_us", false, 0, 1e6) * 1e-6;
+      x.custom_ar_peer_latency_s = k.num("custom_ar_peer_latency_us", false, 0, 1e6) * 1e-6;
+      x.custom_ar_busbw_bytes_per_s = k.num("custom_ar_busbw_gb_s", false, 0, 1e6) * kGB;
+      x.nvls_latency_s = k.num("nvls_latency_us", false, 0, 1e6) * 1e-6;
+      x.nvls_busbw_bytes_per_s = k.num("nvls_busbw_gb_s", false, 0, 1e6) * kGB;
+      x.collectives_source = k.str("source", true);
+      k.finish();
+      if (x.custom_ar_latency_s > 0 && x.custom_ar_busbw_bytes_per_s <= 0)
+        problems.push_back(where(path, ct->source()) + ": collectives.custom_ar_latency_us needs custom_ar_busbw_gb_s");
+      if (x.nvls_latency_s > 0 && x.nvls_busbw_bytes_per_s <= 0)
+        problems.push_back(where(path, ct->source()) + ": collectives.nvls_latency_us needs nvls_busbw_gb_s");
+    } else {
+      problems.push_back(where(path, c->source()) + ": 'collectives' must be a table");
+    }
+  }
   x.as_of = r.str("as_of", true);
   x.sources = r.strs("sources");
   x.notes = r.strs("notes");
@@ -520,6 +544,8 @@ void load_everything(Database& db) {
     const Gpu& g = db.gpu(id);
     if (!g.scale_up_id.empty()) db.interconnect(g.scale_up_id);
     if (!g.host_link_id.empty()) db.interconnect(g.host_link_id);
+    if (!g.scale_out_id.empty() && db.interconnect(g.scale_out_id).kind != "scale-out")
+      throw Error("hardware-db gpu " + g.id + ": scale_out '" + g.scale_out_id + "' is not a network (kind scale-out)");
   }
   for (const auto& id : db.ids(EntryKind::model)) db.model(id);
   for (const auto& o : db.gpu_offers()) db.gpu(o.gpu);
