@@ -125,11 +125,8 @@ void run_throughput(Context& ctx, const ThroughputOptions& o) {
     auto num = [&](double v) { return figures ? ojson(v) : ojson(nullptr); };
     result["serving"] = {{"engine", s.engine},
                          {"fits", s.fits},
-                         {"problem", s.problem.empty() ? ojson(nullptr) : ojson(s.problem)},
                          {"concurrency", num(s.concurrency)},
                          {"running", num(s.running)},
-                         {"request_rate", o.request_rate > 0 ? ojson(o.request_rate) : ojson(nullptr)},
-                         {"max_request_rate", o.request_rate > 0 ? ojson(s.max_request_rate) : ojson(nullptr)},
                          {"max_concurrency_memory", s.max_concurrency_memory},
                          {"max_batch", w.max_batch},
                          {"max_num_batched_tokens", w.max_batched_tokens},
@@ -150,6 +147,8 @@ void run_throughput(Context& ctx, const ThroughputOptions& o) {
                          {"bound", figures ? ojson(s.decode.bound) : ojson(nullptr)},
                          {"step", figures ? step_json(s.step) : ojson(nullptr)},
                          {"decode_step", figures ? step_json(s.decode) : ojson(nullptr)}};
+    if (!s.problem.empty()) result["serving"]["problem"] = s.problem;
+    if (o.request_rate > 0) result["serving"]["request_rate"] = o.request_rate, result["serving"]["max_request_rate"] = s.max_request_rate;
     Table st;
     st.title = fmt::format("Serving at steady state ({}, {})", s.engine,
                            o.request_rate > 0 ? "open loop, Poisson arrivals" : "closed loop, fixed concurrency");
@@ -190,7 +189,7 @@ void run_throughput(Context& ctx, const ThroughputOptions& o) {
   inputs["output_tokens"] = o.output;
   inputs["concurrency"] = o.concurrency.empty() ? ojson(nullptr) : ojson(o.concurrency);
   inputs["max_batch"] = o.max_batch >= 0 ? ojson(o.max_batch) : ojson("engine default");
-  inputs["request_rate"] = o.request_rate > 0 ? ojson(o.request_rate) : ojson(nullptr);
+  if (o.request_rate > 0) inputs["request_rate"] = o.request_rate;
   inputs["tpot_slo_s"] = tpot_slo > 0 ? ojson(tpot_slo) : ojson(nullptr);
   inputs["ttft_slo_s"] = ttft_slo > 0 ? ojson(ttft_slo) : ojson(nullptr);
   emit(ctx, "throughput", inputs, result, tables);

@@ -67,6 +67,7 @@ Deployment make_deployment(Context& ctx, const DeploymentOptions& o) {
     ctx.warn(fmt::format("{} has no {} tensor cores: matmuls run at its {} peak ({:.0f} TFLOP/s)", g.id,
                          compute_class_name(want), compute_class_name(d.peak.used), d.peak.flop_per_s / kTera));
   d.eff = default_efficiency(d.mode, g, d.weights, d.peak.used);
+  if (d.mode == Mode::realistic) d.eff.seq_overhead_s = e.seq_overhead_s;  // engine host cost per sequence per step
   if (o.mem_eff > 0) d.eff.memory_bw = o.mem_eff, d.eff.memory_source = "--mem-eff";
   if (o.compute_eff > 0) d.eff.matmul = o.compute_eff, d.eff.matmul_source = "--compute-eff";
 
