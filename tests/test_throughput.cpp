@@ -430,13 +430,25 @@ TEST_CASE("throughput: bad input is refused with a clear message") {
     }
   }
   SUBCASE("degenerate but valid inputs stay finite") {
-    // Nothing fits (405B bf16, one H100), no concurrency meets an impossible SLO, output 1.
+    // Nothing fits (405B bf16, one H100): the rows stay finite, the serving point claims no
+    // latency (null) and names the fix; an impossible SLO is an error; output 1 stays finite.
+    {
+      const Run r = run("throughput -m llama-3.1-405b -g h100-sxm --weights bf16 --concurrency auto --json");
+      CHECK(r.status == 0);
+      if (r.status == 0) {
+        require_all_finite(r.json()["result"]["rows"]);
+        CHECK(r.json()["result"]["serving"]["fits"] == false);
+        CHECK(r.json()["result"]["serving"]["tpot_s"].is_null());
+      }
+    }
+    for (const std::string slo : {"--tpot-slo 1us", "--ttft-slo 1us"}) {
+      const Run r = run("throughput -m llama-3.1-8b -g h100-sxm --concurrency auto " + slo);
+      CHECK(r.status == 1);
+      CHECK(r.err.find("no concurrency meets") != std::string::npos);
+    }
     for (const std::string args :
-         {"throughput -m llama-3.1-405b -g h100-sxm --weights bf16 --concurrency auto --json",
-          "throughput -m llama-3.1-8b -g h100-sxm --concurrency auto --tpot-slo 1us --json",
-          "throughput -m llama-3.1-8b -g h100-sxm --concurrency auto --ttft-slo 1us --json",
-          "throughput -m llama-3.1-8b -g h100-sxm --input 1 --output 1 --batch 1..4 --concurrency 3 --json",
-          "throughput -m jamba-1.5-mini -g h100-sxm --concurrency auto --input 1 --output 1 --json",
+         {"throughput -m llama-3.1-8b -g h100-sxm --input 1 --output 1 --batch 1..4 --concurrency 3 --json",
+          "throughput -m jamba-1.5-mini -g h100-sxm --tp 2 --concurrency auto --input 1 --output 1 --json",
           "throughput -m gpt-oss-120b -g h100-sxm --pp 4 --batch 1..8 --concurrency auto --mode roofline --json",
           "throughput -m deepseek-v3 -g h200-sxm --tp 8 --ep 8 --batch 1,3 --concurrency auto --explain --json"}) {
       CAPTURE(args);
