@@ -88,12 +88,12 @@ Deployment make_deployment(Context& ctx, const DeploymentOptions& o) {
       link = g.host_link_id.empty() ? "pcie4" : g.host_link_id;
       ctx.warn(fmt::format("{} has no scale-up link: TP/PP traffic goes over {}", g.id, link));
     }
-    d.link = &db.interconnect(link);
-    d.scale_up_domain = d.link->kind == "scale-out" ? 1 : (g.scale_up_domain > 0 ? g.scale_up_domain : d.link->domain_size);
-    if (!o.interconnect.empty() && d.link->domain_size > 0) d.scale_up_domain = d.link->domain_size;
+    d.scale_up = &db.interconnect(link);
+    d.scale_up_domain = d.scale_up->kind == "scale-out" ? 1 : (g.scale_up_domain > 0 ? g.scale_up_domain : d.scale_up->domain_size);
+    if (!o.interconnect.empty() && d.scale_up->domain_size > 0) d.scale_up_domain = d.scale_up->domain_size;
     if (d.scale_up_domain > 0 && std::max(d.tp, d.ep) > d.scale_up_domain)
       ctx.warn(fmt::format("{} = {} exceeds the {}-GPU scale-up domain: its collectives run over {}", d.tp >= d.ep ? "tp" : "ep",
-                           std::max(d.tp, d.ep), d.scale_up_domain, d.scale_out ? d.scale_out->id : d.link->id));
+                           std::max(d.tp, d.ep), d.scale_up_domain, d.scale_out ? d.scale_out->id : d.scale_up->id));
     if (d.scale_up_domain > 0 && d.tp * d.pp > d.scale_up_domain && !d.scale_out)
       ctx.warn(fmt::format("tp x pp = {} exceeds the {}-GPU scale-up domain of {} and no scale-out network is known "
                            "(pass --scale-out)", d.tp * d.pp, d.scale_up_domain, g.id));
@@ -125,7 +125,7 @@ ojson deployment_json(const Deployment& d, const DeploymentOptions& o) {
           {"mode", o.mode},
           {"dp", d.dp},
           {"dp_attention", d.dp_attention},
-          {"interconnect", d.link ? ojson(d.link->id) : ojson(nullptr)},
+          {"interconnect", d.scale_up ? ojson(d.scale_up->id) : ojson(nullptr)},
           {"scale_out", d.scale_out ? ojson(d.scale_out->id) : ojson(nullptr)},
           {"scale_up_domain", d.scale_up_domain},
           {"allreduce", allreduce_algo_name(d.allreduce)},

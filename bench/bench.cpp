@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
         d.experts = me.arch.expert_dtype;
         d.peak = resolve_peak(*d.gpu, preferred_compute(d.weights));
         d.eff = default_efficiency(Mode::realistic, *d.gpu, d.weights, d.peak.used);
-        if (tp > 1 && !d.gpu->scale_up_id.empty()) d.link = &db.interconnect(d.gpu->scale_up_id);
+        if (tp > 1 && !d.gpu->scale_up_id.empty()) d.scale_up = &db.interconnect(d.gpu->scale_up_id);
         deps.push_back(d);
       }
   const long n = 1000000;

@@ -33,12 +33,16 @@ double nccl_tree(const Interconnect& l, int n, double bytes) {
 // Custom all-reduce (vLLM custom_all_reduce.cuh, TensorRT-LLM customAllReduceKernels.cu):
 // one-shot = every rank reads all n-1 peer buffers and reduces locally (one latency, (n-1) x bytes
 // in); two-shot = reduce-scatter then all-gather through peer memory (two latencies, 2(n-1)/n).
-double custom_latency(const Interconnect& l, int n) { return l.custom_ar_latency_s + l.custom_ar_peer_latency_s * (n - 1); }
-double one_shot(const Interconnect& l, int n, double bytes) {
-  return custom_latency(l, n) + (n - 1) * bytes / l.custom_ar_busbw_bytes_per_s;
+struct Custom {
+  double latency, peer, busbw;
+};
+Custom custom_of(const Interconnect& l, bool vllm) {
+  if (vllm && l.vllm_ar_latency_s > 0) return {l.vllm_ar_latency_s, l.vllm_ar_peer_latency_s, l.vllm_ar_busbw_bytes_per_s};
+  return {l.custom_ar_latency_s, l.custom_ar_peer_latency_s, l.custom_ar_busbw_bytes_per_s};
 }
-double two_shot(const Interconnect& l, int n, double bytes) {
-  return 2.0 * custom_latency(l, n) + ring_factor(n) * bytes / l.custom_ar_busbw_bytes_per_s;
+double one_shot(const Custom& c, int n, double bytes) { return c.latency + c.peer * (n - 1) + (n - 1) * bytes / c.busbw; }
+double two_shot(const Custom& c, int n, double bytes) {
+  return 2.0 * (c.latency + c.peer * (n - 1)) + ring_factor(n) * bytes / c.busbw;
 }
 double nvls(const Interconnect& l, int n, double bytes) {
   return l.nvls_latency_s + ring_factor(n) * bytes / l.nvls_busbw_bytes_per_s;
@@ -51,6 +55,7 @@ const char* allreduce_algo_name(AllReduceAlgo a) {
     case AllReduceAlgo::custom: return "custom";
     case AllReduceAlgo::one_shot: return "one-shot";
     case AllReduceAlgo::two_shot: return "two-shot";
+    case AllReduceAlgo::vllm: return "vllm";
     case AllReduceAlgo::nccl: return "nccl";
     case AllReduceAlgo::nccl_ring: return "ring";
     case AllReduceAlgo::nccl_tree: return "tree";
@@ -60,10 +65,10 @@ const char* allreduce_algo_name(AllReduceAlgo a) {
 }
 
 AllReduceAlgo parse_allreduce_algo(const std::string& s) {
-  for (auto a : {AllReduceAlgo::custom, AllReduceAlgo::one_shot, AllReduceAlgo::two_shot, AllReduceAlgo::nccl,
+  for (auto a : {AllReduceAlgo::custom, AllReduceAlgo::one_shot, AllReduceAlgo::two_shot, AllReduceAlgo::vllm, AllReduceAlgo::nccl,
                  AllReduceAlgo::nccl_ring, AllReduceAlgo::nccl_tree, AllReduceAlgo::nvls})
     if (s == allreduce_algo_name(a)) return a;
-  throw Error("unknown all-reduce '" + s + "' (custom, one-shot, two-shot, nccl, ring, tree, nvls)", ErrorKind::usage);
+  throw Error("unknown all-reduce '" + s + "' (custom, one-shot, two-shot, vllm, nccl, ring, tree, nvls)", ErrorKind::usage);
 }
 
 CollectiveTime all_reduce(const Interconnect& l, AllReduceAlgo algo, int n, double bytes, bool ideal) {
@@ -75,15 +80,19 @@ CollectiveTime all_reduce(const Interconnect& l, AllReduceAlgo algo, int n, doub
     return {f * bytes / l.bandwidth_bytes_per_s, "ideal"};
   }
   const bool has_custom = l.custom_ar_latency_s > 0, has_nvls = l.nvls_latency_s > 0;
-  if ((algo == AllReduceAlgo::custom || algo == AllReduceAlgo::one_shot || algo == AllReduceAlgo::two_shot) && !has_custom)
-    algo = AllReduceAlgo::nccl;
+  const bool is_custom = algo == AllReduceAlgo::custom || algo == AllReduceAlgo::one_shot ||
+                         algo == AllReduceAlgo::two_shot || algo == AllReduceAlgo::vllm;
+  if (is_custom && !has_custom) algo = AllReduceAlgo::nccl;
+  const Custom c = custom_of(l, algo == AllReduceAlgo::vllm);
+  const char* who = algo == AllReduceAlgo::vllm && l.vllm_ar_latency_s > 0 ? "vllm" : "custom";
   if (algo == AllReduceAlgo::nvls && !has_nvls) algo = AllReduceAlgo::nccl;
   switch (algo) {
-    case AllReduceAlgo::one_shot: return {one_shot(l, n, bytes), "custom one-shot"};
-    case AllReduceAlgo::two_shot: return {two_shot(l, n, bytes), "custom two-shot"};
-    case AllReduceAlgo::custom: {
-      const double a = one_shot(l, n, bytes), b = two_shot(l, n, bytes);
-      return a <= b ? CollectiveTime{a, "custom one-shot"} : CollectiveTime{b, "custom two-shot"};
+    case AllReduceAlgo::one_shot: return {one_shot(c, n, bytes), "custom one-shot"};
+    case AllReduceAlgo::two_shot: return {two_shot(c, n, bytes), "custom two-shot"};
+    case AllReduceAlgo::custom:
+    case AllReduceAlgo::vllm: {
+      const double a = one_shot(c, n, bytes), b = two_shot(c, n, bytes);
+      return a <= b ? CollectiveTime{a, std::string(who) + " one-shot"} : CollectiveTime{b, std::string(who) + " two-shot"};
     }
     case AllReduceAlgo::nccl_ring: return {nccl_ring(l, n, bytes), "nccl ring"};
     case AllReduceAlgo::nccl_tree: return {nccl_tree(l, n, bytes), "nccl tree"};

@@ -10,11 +10,12 @@
 
 namespace mlcalc {
 
-/// All-reduce implementation. `custom` = the better of one-shot and two-shot for the size
-/// (what vLLM, SGLang and TensorRT-LLM run for TP decode); `nccl` = the better of ring and tree.
-enum class AllReduceAlgo { custom, one_shot, two_shot, nccl, nccl_ring, nccl_tree, nvls };
+/// All-reduce implementation. `custom` = the better of one-shot and two-shot for the size with
+/// the TensorRT-LLM/SGLang kernel (what serving engines run for TP decode); `vllm` = the same with
+/// vLLM's kernel where measured apart; `nccl` = the better of ring and tree.
+enum class AllReduceAlgo { custom, one_shot, two_shot, vllm, nccl, nccl_ring, nccl_tree, nvls };
 const char* allreduce_algo_name(AllReduceAlgo a);
-/// Parses "custom", "one-shot", "two-shot", "nccl", "ring", "tree", "nvls"; throws Error (usage).
+/// Parses "custom", "one-shot", "two-shot", "vllm", "nccl", "ring", "tree", "nvls"; throws Error (usage).
 AllReduceAlgo parse_allreduce_algo(const std::string& s);
 
 /// How a collective is timed: `ideal` = peak link bandwidth with the algorithm's byte factor

@@ -17,7 +17,7 @@ Peak slot(ComputeClass c) {
 
 ResolvedPeak resolve_peak(const Gpu& gpu, ComputeClass want) {
   // Fallback chain: a format without tensor-core support is dequantized to bf16
-  // (FP8 on Ampere, FP4 on Hopper: MODELING.md "Data types"); bf16 falls back to fp16, then fp32.
+  // (FP8 on Ampere, FP4 on Hopper: docs/model.md "Data types"); bf16 falls back to fp16, then fp32.
   ComputeClass c = want;
   for (int guard = 0; guard < 4; ++guard) {
     double p = gpu.peak(slot(c));

@@ -29,6 +29,8 @@ struct Interconnect {
   double custom_ar_latency_s = 0;        ///< custom (one-/two-shot) all-reduce latency per call (0: no such kernel)
   double custom_ar_peer_latency_s = 0;   ///< extra custom all-reduce latency per peer rank
   double custom_ar_busbw_bytes_per_s = 0;  ///< custom all-reduce bus bandwidth
+  /// vLLM's custom all-reduce kernel where measured apart (0: use the custom_ar_* constants).
+  double vllm_ar_latency_s = 0, vllm_ar_peer_latency_s = 0, vllm_ar_busbw_bytes_per_s = 0;
   double nvls_latency_s = 0, nvls_busbw_bytes_per_s = 0;  ///< NVLink SHARP all-reduce (0: the switch has none)
   std::string collectives_source;        ///< measurements the constants were fitted on
   std::string as_of;              ///< date of the newest source
@@ -56,7 +58,7 @@ struct Gpu {
 };
 
 /// The peak a matmul of compute class `want` runs at on `gpu`, falling back to the next
-/// supported tensor-core type (MODELING.md: FP8 on A100 runs at BF16, FP4 on Hopper at BF16).
+/// supported tensor-core type (docs/model.md "Data types": FP8 on A100 runs at BF16, FP4 on Hopper at BF16).
 struct ResolvedPeak {
   ComputeClass used;       ///< class actually used
   double flop_per_s;       ///< its dense peak

@@ -55,7 +55,7 @@ Efficiency default_efficiency(Mode mode, const Gpu& gpu, const DType& w, Compute
     return e;
   }
   // Memory: the measured copy fraction from hardware-db when present; otherwise 0.80, below
-  // every measured value in hardware-db (H100 0.90, H200 0.90; MODELING.md).
+  // every measured value in hardware-db (H100 0.90, H200 0.90; docs/model.md "Efficiencies").
   if (gpu.eff_memory_bw > 0) {
     e.memory_bw = gpu.eff_memory_bw;
     e.memory_source = "hardware-db " + gpu.id + " [efficiency]: " + gpu.eff_source;
@@ -147,7 +147,7 @@ double experts_touched(const MoeSpec& m, double tokens) {
 // the scale-out network beyond it (falls back to the scale-up link when none is known).
 const Interconnect* link_for(const Deployment& d, int ranks) {
   if (d.scale_up_domain > 0 && ranks > d.scale_up_domain && d.scale_out) return d.scale_out;
-  return d.link ? d.link : d.scale_out;
+  return d.scale_up ? d.scale_up : d.scale_out;
 }
 
 }  // namespace
@@ -239,7 +239,13 @@ Step forward_step(const Deployment& d, double batch, double context, double pref
   auto allreduce = [&](int ranks, double bytes) {
     const Interconnect* l = link_for(d, ranks);
     if (ranks <= 1 || !l) return 0.0;
-    const CollectiveTime c = all_reduce(*l, d.allreduce, ranks, bytes, ideal);
+    CollectiveTime c = all_reduce(*l, d.allreduce, ranks, bytes, ideal);
+    // Engines dispatch by size: their custom kernels for small buffers, NCCL above (vLLM
+    // CustomAllreduce.should_custom_ar, TensorRT-LLM AllReduceStrategy::AUTO): the faster one.
+    if (!ideal && (d.allreduce == AllReduceAlgo::custom || d.allreduce == AllReduceAlgo::vllm)) {
+      const CollectiveTime n = all_reduce(*l, AllReduceAlgo::nccl, ranks, bytes, false);
+      if (n.time_s < c.time_s) c = n;
+    }
     if (s.allreduce == "none") s.allreduce = c.algorithm;
     return c.time_s;
   };
@@ -308,7 +314,7 @@ Step forward_step(const Deployment& d, double batch, double context, double pref
       // Hand-off of the micro-batch's hidden states; it crosses the scale-out network where the
       // next stage sits in another scale-up domain (stages placed TP-group by TP-group).
       const bool cross = d.scale_up_domain > 0 && (k * d.tp) / d.scale_up_domain != ((k + 1) * d.tp) / d.scale_up_domain;
-      const Interconnect* l = cross && d.scale_out ? d.scale_out : (d.link ? d.link : d.scale_out);
+      const Interconnect* l = cross && d.scale_out ? d.scale_out : (d.scale_up ? d.scale_up : d.scale_out);
       if (l) handoffs += send_recv(*l, act, ideal).time_s;
     }
   }

@@ -1,6 +1,6 @@
 // Inference performance of one model replica (a TP x PP group of GPUs): decode steps,
 // prefill, memory per GPU, and continuous batching at steady state. Physics and sources:
-// ../shared/MODELING.md "Inference time"; every efficiency is named in Efficiency.
+// docs/model.md "Inference time"; every efficiency is named in Efficiency (docs/model.md "Efficiencies").
 #pragma once
 #include <string>
 #include <vector>
@@ -33,7 +33,7 @@ struct Deployment {
   const Architecture* arch = nullptr;
   ParamCounts params;
   const Gpu* gpu = nullptr;
-  const Interconnect* link = nullptr;       ///< scale-up link: TP/EP (and PP) inside a domain (nullptr: single GPU)
+  const Interconnect* scale_up = nullptr;   ///< scale-up link: TP/EP (and PP) inside a domain (nullptr: single GPU)
   const Interconnect* scale_out = nullptr;  ///< network across scale-up domains (PP/DP/EP beyond the domain)
   int scale_up_domain = 0;                  ///< GPUs per scale-up domain (0 = all of the replica)
   int tp = 1, pp = 1, ep = 1;

@@ -20,7 +20,8 @@ std::vector<std::string> validate(const Architecture* a, const ParallelPlan& p) 
   // EP shards experts over the TP group or, wide, over TP x DP ranks (DeepSeek-V3 serving:
   // attention data-parallel, experts spread over all GPUs of a stage).
   const long long stage_gpus = 1LL * p.tp * p.dp * p.cp;
-  if (p.ep > 1 && p.tp % p.ep != 0 && stage_gpus % p.ep != 0)
+  const bool dense = a && a->moe.num_experts == 0;  // reported as "no experts" below
+  if (p.ep > 1 && !dense && p.tp % p.ep != 0 && stage_gpus % p.ep != 0)
     e.push_back("ep " + s(p.ep) + " divides neither tp " + s(p.tp) + " nor the " + s(stage_gpus) +
                 " GPUs of a pipeline stage (tp x dp x cp)");
   if (!a) return e;

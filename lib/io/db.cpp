@@ -209,12 +209,17 @@ Interconnect parse_interconnect(const std::string& path, const toml::table& t) {
       x.custom_ar_latency_s = k.num("custom_ar_latency_us", false, 0, 1e6) * 1e-6;
       x.custom_ar_peer_latency_s = k.num("custom_ar_peer_latency_us", false, 0, 1e6) * 1e-6;
       x.custom_ar_busbw_bytes_per_s = k.num("custom_ar_busbw_gb_s", false, 0, 1e6) * kGB;
+      x.vllm_ar_latency_s = k.num("vllm_ar_latency_us", false, 0, 1e6) * 1e-6;
+      x.vllm_ar_peer_latency_s = k.num("vllm_ar_peer_latency_us", false, 0, 1e6) * 1e-6;
+      x.vllm_ar_busbw_bytes_per_s = k.num("vllm_ar_busbw_gb_s", false, 0, 1e6) * kGB;
       x.nvls_latency_s = k.num("nvls_latency_us", false, 0, 1e6) * 1e-6;
       x.nvls_busbw_bytes_per_s = k.num("nvls_busbw_gb_s", false, 0, 1e6) * kGB;
       x.collectives_source = k.str("source", true);
       k.finish();
       if (x.custom_ar_latency_s > 0 && x.custom_ar_busbw_bytes_per_s <= 0)
         problems.push_back(where(path, ct->source()) + ": collectives.custom_ar_latency_us needs custom_ar_busbw_gb_s");
+      if (x.vllm_ar_latency_s > 0 && x.vllm_ar_busbw_bytes_per_s <= 0)
+        problems.push_back(where(path, ct->source()) + ": collectives.vllm_ar_latency_us needs vllm_ar_busbw_gb_s");
       if (x.nvls_latency_s > 0 && x.nvls_busbw_bytes_per_s <= 0)
         problems.push_back(where(path, ct->source()) + ": collectives.nvls_latency_us needs nvls_busbw_gb_s");
     } else {
