@@ -108,6 +108,7 @@ ServingLoad serving_load(const Deployment& d, double input, double output, doubl
   w.max_batch = max_batch >= 0 ? max_batch : e.max_batch;
   w.max_batched_tokens = d.max_batched_tokens;
   w.chunked_prefill = e.chunked_prefill;
+  w.stream_seq_overhead_s = e.stream_seq_overhead_s;
   return w;
 }
 

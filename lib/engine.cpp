@@ -27,6 +27,13 @@ EngineProfile engine_profile(std::string_view id_in, const Gpu& gpu) {
   // 128/128 (case I-30: 27,911 tok/s, below the 28,312 of the slower H100), where 1,000+ sequences
   // run at 128-token contexts. Engines serving one request at a time have no such term.
   e.seq_overhead_s = 15e-6;
+  // Online serving streams each token to its client (detokenise, SSE event, frontend bookkeeping):
+  // 50 us more per running sequence per step, fitted on the NVIDIA NIM genai-perf grid (TRT-LLM
+  // backend, Llama-3-8B/70B, A100/H100, TP1-8, concurrency 1-250; cases S-20..S-29 and the 715 rows
+  // they come from), where ITL grows ~60-80 us per added client for 8B beyond what the GPU work
+  // explains. Applied only to --concurrency N and --request-rate (clients), not to the offline
+  // max-throughput point (I-30 is trtllm-bench, no streaming).
+  e.stream_seq_overhead_s = 50e-6;
   if (id == "vllm") {
     // vLLM V1 OpenAI server: max_num_batched_tokens 8192 and max_num_seqs 1024 on GPUs with >= 70 GiB
     // that are not A100, else 2048 and 256; chunked prefill always on in V1; CUDA graphs (piecewise)
@@ -69,7 +76,7 @@ EngineProfile engine_profile(std::string_view id_in, const Gpu& gpu) {
     e.max_batched_tokens = 512;
     e.max_batch = 1;
     e.custom_allreduce = false;
-    e.seq_overhead_s = 0;
+    e.seq_overhead_s = e.stream_seq_overhead_s = 0;
     e.source = "ggml-org/llama.cpp@de93b99 common/common.h (n_parallel 1, n_batch 2048, n_ubatch 512)";
   } else if (id == "gpt-fast") {
     // gpt-fast: one request at a time (batch 1), torch.compile mode="reduce-overhead" (CUDA graphs),
@@ -79,7 +86,7 @@ EngineProfile engine_profile(std::string_view id_in, const Gpu& gpu) {
     e.max_batched_tokens = 8192;  // workspace sizing only: prompts go whole (chunked_prefill false)
     e.max_batch = 1;
     e.continuous_batching = false;
-    e.seq_overhead_s = 0;
+    e.seq_overhead_s = e.stream_seq_overhead_s = 0;
     e.chunked_prefill = false;
     e.custom_allreduce = false;
     e.source = "pytorch-labs/gpt-fast@a4bd2f8 generate.py (batch 1, torch.compile reduce-overhead, NCCL all-reduce)";

@@ -20,7 +20,8 @@ struct EngineProfile {
   bool cuda_graphs = true;        ///< decode steps replayed as CUDA graphs (no per-kernel launch cost)
   bool custom_allreduce = true;   ///< TP all-reduce by the engine's one-/two-shot kernel (else NCCL)
   double gpu_mem_util = 0.9;      ///< share of GPU memory the engine takes for weights + KV + workspace
-  double seq_overhead_s = 0;      ///< host time per running sequence per step (scheduling, sampling, detokenisation)
+  double seq_overhead_s = 0;      ///< host time per running sequence per step (scheduling, sampling)
+  double stream_seq_overhead_s = 0;  ///< extra per sequence per step when serving clients online (detokenise, stream)
   std::string source;             ///< where each default comes from
 };
 

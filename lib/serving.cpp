@@ -192,7 +192,11 @@ std::string fit_problem(const Deployment& d, double context) {
   return "";
 }
 
-Serving evaluate_serving(const Deployment& d, const ServingLoad& w) {
+Serving evaluate_serving(const Deployment& d_in, const ServingLoad& w) {
+  // Online serving (clients or an arrival rate) streams every token to its client: the engine's
+  // frontend cost per running sequence per step adds to the offline one (engine.hpp).
+  Deployment d = d_in;
+  if ((w.concurrency > 0 || w.request_rate > 0) && d.mode == Mode::realistic) d.eff.seq_overhead_s += w.stream_seq_overhead_s;
   Serving s;
   s.engine = d.engine;
   const double context = w.input + w.output;

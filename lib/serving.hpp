@@ -19,6 +19,7 @@ struct ServingLoad {
   double max_batched_tokens = 8192;  ///< engine token budget per step (decode + prefill tokens)
   bool chunked_prefill = true;       ///< prompts split across steps (else whole prompts per step)
   double tpot_slo_s = 0, ttft_slo_s = 0;  ///< 0 = none
+  double stream_seq_overhead_s = 0;  ///< online (clients, rate): host time per streamed sequence per step
 };
 
 /// Steady state of the replica. When `fits` is false (weights or one request do not fit) or
