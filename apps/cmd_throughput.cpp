@@ -144,6 +144,8 @@ void run_throughput(Context& ctx, const ThroughputOptions& o) {
                          {"mixed_step_fraction", num(s.mixed_step_fraction)},
                          {"prefill_tokens_per_step", num(s.prefill_tokens_per_step)},
                          {"prefill_share", num(s.prefill_share)},
+                         {"in_step_share", num(s.in_step_share)},
+                         {"spread_step_time_s", num(s.spread_step_s)},
                          {"bound", figures ? ojson(s.decode.bound) : ojson(nullptr)},
                          {"step", figures ? step_json(s.step) : ojson(nullptr)},
                          {"decode_step", figures ? step_json(s.decode) : ojson(nullptr)}};

@@ -29,6 +29,11 @@ double md1_wait_s(double rate_per_s, double service_s) {
 
 namespace {
 
+// Budget room (in prompts' worth) at which closed-loop clients stay in step: 2, fitted on the NVIDIA
+// NIM genai-perf grid rows with 2000- and 7000-token prompts (TTFT there is 0.3-0.5x a full burst
+// and ITL carries the rest of the prefill), docs/model.md "Serving engine model".
+constexpr double kMergeRoom = 2.0;
+
 std::string gib(double bytes) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f GiB", bytes / kGiB);
@@ -99,10 +104,38 @@ Serving closed_loop(const Deployment& d, const ServingLoad& w, double C, double 
   }
   s.decode = forward_step(d, B, ctx);
   s.step = I > 0 ? forward_step(d, b_w, ctx, chunk, I) : s.decode;
-  const double own = mean * s.step.time;  // TTFT once the request holds a slot
-  // Steps of a request's decode window that still carry prompts of the burst (those behind it).
+  // In step (a burst): TTFT waits for the prompts ahead; the decode window holds the chunk steps of
+  // the prompts behind it.
+  const double own_burst = mean * s.step.time;
   const double h = O > 1 ? std::clamp(steps - mean, 0.0, O - 1) : 0;
-  s.tpot_s = O > 1 ? ((O - 1 - h) * s.decode.time + h * s.step.time) / (O - 1) : s.decode.time;
+  const double tpot_burst = O > 1 ? ((O - 1 - h) * s.decode.time + h * s.step.time) / (O - 1) : s.decode.time;
+  // Spread around the cycle: a prompt goes alone in its n_c chunk steps beside the B - 1 running
+  // decodes, and each decode window holds the chunk steps of the B - 1 others.
+  double own_spread = s.decode.time, tpot_spread = s.decode.time, in_step = 1;
+  if (I > 0 && B > 1) {
+    const double room1 = std::max(1.0, T - (B - 1));
+    const double c1 = w.chunked_prefill ? std::min(room1, I) : I;
+    const double n_c = std::ceil(I / c1 - 1e-9);
+    const Step alone = forward_step(d, B - 1, ctx, c1, I);
+    own_spread = n_c * alone.time;
+    const double hs = O > 1 ? std::min(O - 1, (B - 1) * n_c) : 0;
+    tpot_spread = O > 1 ? ((O - 1 - hs) * s.decode.time + hs * alone.time) / (O - 1) : s.decode.time;
+    // Clients drift apart with timing noise and merge again when a waiting prompt can join a step,
+    // which needs budget room for it: in-step share 1 - prompt / (kMergeRoom x room), near 1 for
+    // short prompts, lower for prompts that fill much of a step.
+    in_step = std::clamp(1.0 - I / (kMergeRoom * room1), 0.0, 1.0);
+    // One prompt per step cannot keep up when the others' prompts outnumber a decode window's
+    // steps: the excess waits, and waiting prompts share steps (they join the burst).
+    if ((B - 1) * n_c > O - 1) in_step = std::max(in_step, 1.0 - (O - 1) / ((B - 1) * n_c));
+    s.spread_step_s = alone.time;
+  }
+  double own = in_step * own_burst + (1 - in_step) * own_spread;  // TTFT once the request holds a slot
+  s.tpot_s = in_step * tpot_burst + (1 - in_step) * tpot_spread;
+  s.in_step_share = in_step;
+  // The burst packs prompts into the fewest steps, so its cycle bounds the GPU time of a cycle from
+  // below: a shorter blended cycle would serve more prompt tokens than the steps hold; the shortfall
+  // is prompts waiting, added to TTFT.
+  own += std::max(0.0, (own_burst + (O - 1) * tpot_burst) - (own + (O - 1) * s.tpot_s));
   const double cycle = own + (O - 1) * s.tpot_s;  // one slot's request, first token to last
   const double rate = B / cycle;                   // Little's law on the B slots
   s.concurrency = C;
@@ -110,9 +143,9 @@ Serving closed_loop(const Deployment& d, const ServingLoad& w, double C, double 
   s.e2e_s = C / rate;                              // Little's law on the C clients
   s.queue_s = s.e2e_s - cycle;
   s.ttft_s = own + s.queue_s;
-  s.prefill_wait_s = (mean - std::ceil(I / std::max(chunk, 1.0) - 1e-9)) * s.step.time;
+  s.prefill_wait_s = in_step * (mean - std::ceil(I / std::max(chunk, 1.0) - 1e-9)) * s.step.time;
   s.chunk_tokens = chunk;
-  s.mixed_step_fraction = O > 1 ? h / (O - 1) : 0;
+  s.mixed_step_fraction = O > 1 ? (in_step * h + (1 - in_step) * std::min(O - 1, (B - 1) * std::ceil(I / std::max(1.0, std::min(std::max(1.0, T - (B - 1)), I)) - 1e-9))) / (O - 1) : 0;
   s.prefill_tokens_per_step = B * I / (steps + (O - 1));
   const double without = b_w >= 1 ? forward_step(d, b_w, ctx).time : 0;
   s.prefill_share = std::clamp(steps * (s.step.time - without) / cycle, 0.0, 1.0);

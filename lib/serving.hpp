@@ -42,6 +42,8 @@ struct Serving {
   double prefill_tokens_per_step = 0;   ///< prompt tokens per step, averaged over all steps
   double prefill_share = 0;             ///< share of GPU time spent on prefill
   double max_request_rate = 0;          ///< open loop: the largest sustainable rate (req/s)
+  double in_step_share = 1;             ///< closed loop: share of clients in step (burst) vs spread out
+  double spread_step_s = 0;             ///< closed loop: a step with one client's prompt chunk beside the others' decodes
   std::string limited_by;               ///< fixed | memory | max-batch | token-budget | tpot-slo | ttft-slo | rate
   Step step;                            ///< a step carrying a prefill chunk
   Step decode;                          ///< a decode-only step at the running batch

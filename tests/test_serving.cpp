@@ -2,6 +2,7 @@
 // hand arithmetic, and the closed/open-loop serving points through the real binary.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -83,23 +84,44 @@ TEST_CASE("serving: one client is one prefill then batch-1 decode") {
 }
 
 TEST_CASE("serving: chunked burst with a 4096-token budget (hand arithmetic)") {
-  // 8 clients, 2000-token prompts, 4096 tokens per step: 3.5 decodes on average while the burst is
-  // prefilled, so each step takes 4096 - 3.5 = 4092.5 prompt tokens; 16,000 tokens need 4 steps;
-  // prompt k ends in step ceil(2000k / 4092.5) = 1,1,2,2,3,3,4,4 -> mean 2.5 steps of TTFT; a
-  // request then sees 4 - 2.5 = 1.5 more chunk steps among its 199 decode steps.
+  // 8 clients, 2000-token prompts, 200 output, 4096 tokens per step.
+  // In step (burst): 3.5 decodes on average while the burst is prefilled, so each step takes
+  // 4096 - 3.5 = 4092.5 prompt tokens; 16,000 tokens need 4 steps; prompt k ends in step
+  // ceil(2000k / 4092.5) = 1,1,2,2,3,3,4,4 -> mean 2.5 steps of TTFT; its decode window then holds
+  // 4 - 2.5 = 1.5 chunk steps among 199.
+  // Spread out: one prompt (2000 <= 4096 - 7) per step beside 7 decodes: TTFT one such step, and the
+  // decode window holds the 7 other prompts' steps.
+  // In-step share 1 - 2000 / (2 x 4089) = 0.75544.
   const auto s = serving("-m llama-3.1-8b -g h100-sxm --input 2000 --output 200 --concurrency 8 --max-num-batched-tokens 4096");
   CHECK(s["chunk_tokens"].get<double>() == doctest::Approx(4092.5));
   const double mixed = s["step"]["time_s"].get<double>(), dec = s["decode_step"]["time_s"].get<double>();
-  CHECK(mixed > dec);
-  CHECK(s["ttft_s"].get<double>() == doctest::Approx(2.5 * mixed));
-  CHECK(s["tpot_s"].get<double>() == doctest::Approx(((199 - 1.5) * dec + 1.5 * mixed) / 199));
-  CHECK(s["mixed_step_fraction"].get<double>() == doctest::Approx(1.5 / 199));
+  const double alone = s["spread_step_time_s"].get<double>();
+  const double f = 1 - 2000.0 / (2 * 4089);
+  CHECK(mixed > alone);
+  CHECK(alone > dec);
+  CHECK(s["in_step_share"].get<double>() == doctest::Approx(f));
+  const double tpot_burst = ((199 - 1.5) * dec + 1.5 * mixed) / 199, tpot_spread = ((199 - 7) * dec + 7 * alone) / 199;
+  const double tpot = f * tpot_burst + (1 - f) * tpot_spread;
+  CHECK(s["tpot_s"].get<double>() == doctest::Approx(tpot));
+  // TTFT: the blend, but a cycle no shorter than the burst's (which packs the prompts tightest).
+  const double blend = f * 2.5 * mixed + (1 - f) * alone;
+  const double floor = 2.5 * mixed + 199 * tpot_burst - 199 * tpot;
+  CHECK(s["ttft_s"].get<double>() == doctest::Approx(std::max(blend, floor)));
   // Closed loop, Little's law: 8 requests over their e2e time.
   CHECK(s["requests_per_s"].get<double>() == doctest::Approx(8 / s["e2e_s"].get<double>()));
   CHECK(s["output_tokens_per_s"].get<double>() == doctest::Approx(200 * 8 / s["e2e_s"].get<double>()));
-  // A smaller budget means more, smaller chunk steps: a later first token.
-  const auto small = serving("-m llama-3.1-8b -g h100-sxm --input 2000 --output 200 --concurrency 8 --max-num-batched-tokens 1024");
-  CHECK(small["ttft_s"].get<double>() > s["ttft_s"].get<double>());
+  // A 1000-token budget leaves room 1000 - 7 = 993, under half a prompt: the clients spread out
+  // (share 0) and a prompt takes ceil(2000 / 993) = 3 chunk steps.
+  const auto small = serving("-m llama-3.1-8b -g h100-sxm --input 2000 --output 200 --concurrency 8 --max-num-batched-tokens 1000");
+  CHECK(small["in_step_share"].get<double>() == 0);
+  CHECK(small["ttft_s"].get<double>() == doctest::Approx(3 * small["spread_step_time_s"].get<double>()));
+  // Many clients with short outputs: the 63 others' prompts outnumber a decode window's 19 steps, so
+  // at least 1 - 19/63 of them wait and share steps: share >= 0.698 (room alone would give
+  // 1 - 2000 / (2 x (8192 - 63)) = 0.877 here, the larger of the two).
+  const auto many = serving("-m llama-3.1-8b -g h100-sxm --input 2000 --output 20 --concurrency 64");
+  CHECK(many["in_step_share"].get<double>() == doctest::Approx(1 - 2000.0 / (2 * (8192 - 63))));
+  const auto many2 = serving("-m llama-3.1-8b -g h100-sxm --input 2000 --output 5 --concurrency 64");
+  CHECK(many2["in_step_share"].get<double>() == doctest::Approx(1 - 4.0 / 63));
 }
 
 TEST_CASE("serving: requests beyond the KV capacity or max batch wait for a slot") {
