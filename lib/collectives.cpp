@@ -119,6 +119,14 @@ CollectiveTime reduce_scatter(const Interconnect& l, int n, double bytes, bool i
 }
 CollectiveTime all_to_all(const Interconnect& l, int n, double bytes, bool ideal) { return one_pass(l, n, bytes, ideal, "nccl all-to-all"); }
 
+CollectiveTime all_to_all_peer(const Interconnect& l, int n, double bytes, bool ideal) {
+  const CollectiveTime nc = all_to_all(l, n, bytes, ideal);
+  if (ideal || n <= 1 || l.custom_ar_latency_s <= 0) return nc;
+  const Custom c = custom_of(l, false);
+  const double t = c.latency + c.peer * (n - 1) + (n - 1.0) / n * bytes / c.busbw;
+  return t < nc.time_s ? CollectiveTime{t, "peer all-to-all"} : nc;
+}
+
 CollectiveTime send_recv(const Interconnect& l, double bytes, bool ideal) {
   if (ideal) return {bytes / l.bandwidth_bytes_per_s, "ideal"};
   return {nccl_latency(l) + bytes / nccl_busbw(l), "nccl send/recv"};

@@ -34,6 +34,10 @@ CollectiveTime all_gather(const Interconnect& link, int ranks, double bytes, boo
 CollectiveTime reduce_scatter(const Interconnect& link, int ranks, double bytes, bool ideal);
 /// All-to-all where each rank holds `bytes` and sends (ranks-1)/ranks of it away.
 CollectiveTime all_to_all(const Interconnect& link, int ranks, double bytes, bool ideal);
+/// All-to-all through peer memory (MoE dispatch/combine kernels: TensorRT-LLM MoE all-to-all,
+/// DeepEP intranode) on a link with a custom all-reduce: its latency and bus bandwidth; the NCCL
+/// all-to-all where the link has none or NCCL is faster.
+CollectiveTime all_to_all_peer(const Interconnect& link, int ranks, double bytes, bool ideal);
 /// Point-to-point transfer of `bytes` (pipeline hand-off).
 CollectiveTime send_recv(const Interconnect& link, double bytes, bool ideal);
 

@@ -196,7 +196,7 @@ Step forward_step(const Deployment& d, double batch, double context, double pref
   const double expert_bytes = p.num_moe_layers * experts_touched(a.moe, group_tokens) * p.one_expert_per_layer * eb / expert_split(d);
   const double head_bytes = head_params * wb / tp;
   const double kv_dec = b * kv_bytes_per_gpu_per_seq(d, context, false) * pp;  // all layers (undo the /pp)
-  double kv_pre = pre * kv_bytes_per_gpu_per_seq(d, 1, false) * pp;
+  const double kv_pre = pre * kv_bytes_per_gpu_per_seq(d, 1, false) * pp;
   // Prefill attention (flash-attention tiles) reads a prompt's earlier KV once per chunk, not per
   // token: count each prompt in the step once, at half its length on average.
   const double kv_pre_read = (prompts > 0 && prompt_len > 0) ? prompts * kv_bytes_per_gpu_per_seq(d, prompt_len / 2, false) * pp : 0;
@@ -259,7 +259,7 @@ Step forward_step(const Deployment& d, double batch, double context, double pref
       // all-to-all to the EP ranks (DeepEP; DeepSeek-V3 report, arXiv:2412.19437 sec. 3.4).
       if (g.ffn == Ffn::none || !tp_link) continue;
       if (g.ffn == Ffn::moe && d.ep > 1 && ep_link)
-        comm += n * 2.0 * all_to_all(*ep_link, d.ep, tokens / tp * a.moe.top_k * a.hidden * d.act_bytes, ideal).time_s;
+        comm += n * 2.0 * all_to_all_peer(*ep_link, d.ep, tokens / tp * a.moe.top_k * a.hidden * d.act_bytes, ideal).time_s;
       else
         comm += n * (all_gather(*tp_link, d.tp, act, ideal).time_s + reduce_scatter(*tp_link, d.tp, act, ideal).time_s);
       continue;
@@ -270,7 +270,7 @@ Step forward_step(const Deployment& d, double batch, double context, double pref
     if (g.ffn == Ffn::moe) {
       if (d.ep > 1 && ep_link) {
         // Each token goes to k experts and comes back: dispatch + combine (DeepSeek ISCA'25 2.3.2).
-        comm += n * 2.0 * all_to_all(*ep_link, d.ep, tokens * a.moe.top_k * a.hidden * d.act_bytes, ideal).time_s;
+        comm += n * 2.0 * all_to_all_peer(*ep_link, d.ep, tokens * a.moe.top_k * a.hidden * d.act_bytes, ideal).time_s;
         if (d.tp > d.ep) comm += n * allreduce(d.tp / d.ep, act);
       } else {
         comm += n * allreduce(d.tp, act);

@@ -113,6 +113,11 @@ TEST_CASE("collectives: fallbacks, ideal bound, other collectives") {
   CHECK(all_gather(nv, 8, 8e6, false).time_s == doctest::Approx(21.1e-6 + 0.875 * 8e6 / 228e9));
   // Send/recv of 1 MB over ib-ndr: 19.2 us + 1e6 / 37e9.
   CHECK(send_recv(ib, 1e6, false).time_s == doctest::Approx(19.2e-6 + 1e6 / 37e9));
+  // MoE dispatch through peer memory on NVLink, 1 token x top-8 x 7168 hidden x 1 B = 57,344 B:
+  // 3.3 + 7 x 0.25 us + 7/8 x 57,344 B / 70 GB/s; over InfiniBand (no peer kernel), NCCL.
+  CHECK(all_to_all_peer(nv, 8, 57344, false).time_s == doctest::Approx(5.05e-6 + 0.875 * 57344 / 70e9));
+  CHECK(all_to_all_peer(nv, 8, 57344, false).algorithm == "peer all-to-all");
+  CHECK(all_to_all_peer(ib, 8, 57344, false).algorithm == "nccl all-to-all");
   // Names round-trip; unknown names are usage errors.
   CHECK(parse_allreduce_algo("two-shot") == AllReduceAlgo::two_shot);
   CHECK_THROWS_AS(parse_allreduce_algo("fast"), Error);
