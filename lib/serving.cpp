@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include "common.hpp"
@@ -153,38 +154,48 @@ Serving closed_loop(const Deployment& d, const ServingLoad& w, double C, double 
   return s;
 }
 
-// Open loop at `rate` req/s (Poisson). Decodes b = rate (O-1) TPOT (Little's law); each prompt is
-// prefilled in n_c chunk steps; the prefill is an M/D/1 server for TTFT; the chunks' extra time is
-// spread over all steps for TPOT.
+// Open loop at `rate` req/s (Poisson). Decodes b = rate (O-1) TPOT (Little's law). A step that carries
+// prefill takes the prompt tokens waiting, up to the budget room: p = min(T - b, max(I, rate I TPOT))
+// (one prompt, or the arrivals of a step when several arrive per step; whole prompts when the engine
+// does not chunk). Prefill as an M/D/1 server for TTFT whose service is the prompt's share of a full
+// chunk step (I / room of it); the chunks' extra time is spread over all steps for TPOT.
 Serving open_loop(const Deployment& d, const ServingLoad& w, double rate, double cap, const std::string& cap_why) {
   Serving s;
   const double I = w.input, O = std::max(1.0, w.output), T = w.max_batched_tokens;
   const double ctx = I + O / 2.0;
-  double b = 0;
+  double b = 0, t = forward_step(d, 1, ctx).time;
   for (int it = 0; it < 60; ++it) {
     const double room = std::max(1.0, T - b);
-    const double chunk = I > 0 ? (w.chunked_prefill ? std::min(room, I) : I) : 0;
-    const double n_c = I > 0 ? std::ceil(I / chunk - 1e-9) : 0;
+    double p = 0, n_c = 0;
+    if (I > 0) {
+      p = std::min(room, std::max(I, rate * I * t));
+      if (!w.chunked_prefill) p = std::max(1.0, std::floor(p / I)) * I;
+      n_c = std::ceil(I / std::min(p, I) - 1e-9);
+    }
     s.decode = forward_step(d, std::max(b, 1.0), ctx);
-    s.step = I > 0 ? forward_step(d, b, ctx, chunk, I) : s.decode;
-    const double g = rate * n_c * (s.step.time - s.decode.time);  // time share added by prefill chunks
-    const double service = n_c * s.step.time;
+    s.step = I > 0 ? forward_step(d, b, ctx, p, I) : s.decode;
+    const double steps_per_s = I > 0 ? rate * I / p : 0;              // chunk steps needed per second
+    const double g = steps_per_s * (s.step.time - s.decode.time);      // time share added by prefill
+    // Prefill server: full chunk steps take `room` prompt tokens each, so a prompt's service is its
+    // share of one (prompts arriving during a step share the next, so only a full budget queues).
+    const double service = I > 0 ? I / room * forward_step(d, b, ctx, room, I).time : 0;
     if (g >= 1 || rate * service >= 1) {
       s.feasible = false;
       s.limited_by = "rate";
       return s;
     }
-    s.tpot_s = s.decode.time / (1 - g);
+    t = s.tpot_s = s.decode.time / (1 - g);
     s.prefill_wait_s = md1_wait_s(rate, service);
-    s.ttft_s = 0.5 * s.tpot_s + s.prefill_wait_s + service;  // residual of the step in progress + queue + own
+    const double own = n_c * s.step.time;
+    s.ttft_s = 0.5 * s.tpot_s + s.prefill_wait_s + own;  // residual of the step in progress + queue + own chunks
     s.e2e_s = s.ttft_s + (O - 1) * s.tpot_s;
-    s.running = rate * (service + (O - 1) * s.tpot_s);
-    s.chunk_tokens = chunk;
-    s.mixed_step_fraction = std::min(1.0, rate * n_c * s.tpot_s);
+    s.running = rate * (own + (O - 1) * s.tpot_s);
+    s.chunk_tokens = p;
+    s.mixed_step_fraction = std::min(1.0, steps_per_s * s.tpot_s);
     s.prefill_tokens_per_step = rate * I * s.tpot_s;
     s.prefill_share = std::clamp(g, 0.0, 1.0);
     const double next = rate * (O - 1) * s.tpot_s;
-    if (std::abs(next - b) < 1e-6 * std::max(1.0, b)) break;
+    if (it > 0 && std::abs(next - b) < 1e-6 * std::max(1.0, b)) break;
     b = 0.5 * b + 0.5 * next;
   }
   if (s.running > cap) {
@@ -299,9 +310,10 @@ Serving evaluate_serving(const Deployment& d_in, const ServingLoad& w) {
   if (!ok(one)) {
     one.feasible = false;
     one.limited_by = slo_name(one);
-    one.problem = std::string("no concurrency meets the ") + (one.limited_by == "tpot-slo" ? "TPOT" : "TTFT") +
-                  " target (one request alone: TTFT " + std::to_string(one.ttft_s * 1e3) + " ms, TPOT " +
-                  std::to_string(one.tpot_s * 1e3) + " ms)";
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "no concurrency meets the %s target (one request alone: TTFT %.2f ms, TPOT %.3f ms)",
+                  one.limited_by == "tpot-slo" ? "TPOT" : "TTFT", one.ttft_s * 1e3, one.tpot_s * 1e3);
+    one.problem = buf;
     clear_figures(one);
     return one;
   }
