@@ -29,8 +29,9 @@ EngineProfile engine_profile(std::string_view id_in, const Gpu& gpu) {
   e.seq_overhead_s = 15e-6;
   // Online serving streams each token to its client (detokenise, SSE event, frontend bookkeeping):
   // 50 us more per running sequence per step, fitted on the NVIDIA NIM genai-perf grid (TRT-LLM
-  // backend, Llama-3-8B/70B, A100/H100, TP1-8, concurrency 1-250; cases S-20..S-29 and the 715 rows
-  // they come from), where ITL grows ~60-80 us per added client for 8B beyond what the GPU work
+  // backend, Llama-3-8B/70B, A100/H100, TP1-8, concurrency 1-250, 715 rows;
+  // wbing520/ai-performance-engineering@0e25b2e code/ch10_inference/inference_gpu_cluster_sizing/dataset/nim.csv;
+  // cases S-20..S-29), where ITL grows ~60-80 us per added client for 8B beyond what the GPU work
   // explains. Applied only to --concurrency N and --request-rate (clients), not to the offline
   // max-throughput point (I-30 is trtllm-bench, no streaming).
   e.stream_seq_overhead_s = 50e-6;

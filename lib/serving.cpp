@@ -31,8 +31,9 @@ double md1_wait_s(double rate_per_s, double service_s) {
 namespace {
 
 // Budget room (in prompts' worth) at which closed-loop clients stay in step: 2, fitted on the NVIDIA
-// NIM genai-perf grid rows with 2000- and 7000-token prompts (TTFT there is 0.3-0.5x a full burst
-// and ITL carries the rest of the prefill), docs/model.md "Serving engine model".
+// NIM genai-perf grid rows with 2000- and 7000-token prompts (wbing520/ai-performance-engineering@0e25b2e code/ch10_inference/inference_gpu_cluster_sizing/dataset/nim.csv:
+// TTFT there is 0.3-0.5x a full burst and ITL carries the rest of the prefill), docs/model.md
+// "Serving engine model".
 constexpr double kMergeRoom = 2.0;
 
 std::string gib(double bytes) {
