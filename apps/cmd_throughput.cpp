@@ -10,6 +10,7 @@ struct ThroughputOptions {
   WorkloadOptions work;
   std::vector<double> batches{1};
   std::string concurrency;
+  double request_rate = 0;
   bool check = false, explain = false, allow_long_context = false;
 };
 
@@ -22,8 +23,11 @@ void run_throughput(Context& ctx, const ThroughputOptions& o) {
   q.max_batch = o.work.max_batch;
   q.tpot_slo_s = o.work.tpot_slo_s;
   q.ttft_slo_s = o.work.ttft_slo_s;
-  q.serve = !o.concurrency.empty();
-  q.concurrency = q.serve && o.concurrency != "auto" ? parse_count(o.concurrency, "--concurrency") : 0;
+  if (!o.concurrency.empty() && o.request_rate > 0)
+    throw Error("--concurrency (closed loop) and --request-rate (open loop) exclude each other", ErrorKind::usage);
+  q.serve = !o.concurrency.empty() || o.request_rate > 0;
+  q.request_rate = o.request_rate;
+  q.concurrency = !o.concurrency.empty() && o.concurrency != "auto" ? parse_count(o.concurrency, "--concurrency") : 0;
   q.explain = o.explain;
   q.allow_long_context = o.allow_long_context;
   const ThroughputReport r = evaluate_throughput(d, q);
@@ -45,6 +49,7 @@ Command throughput_command() {
                   if (s != "auto") parse_count(s, "--concurrency");
                   return std::string();
                 });
+            add_real(sub, "--request-rate", o->request_rate, "open-loop serving: Poisson arrivals per second", 0, 1e9);
             sub.add_flag("--check", o->check, "exit 3 when a row (or the serving point) does not fit in memory");
             sub.add_flag("--allow-long-context", o->allow_long_context,
                          "evaluate input + output beyond the model's max_position_embeddings (a warning, not an error)");

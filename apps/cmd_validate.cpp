@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <fmt/format.h>
 
+#include "engine.hpp"
 #include "io/measurements.hpp"
 #include "options.hpp"
 #include "validate.hpp"
@@ -66,6 +67,9 @@ void evaluate_case(Context& ctx, const ValidationCase& c, std::vector<Validation
     o.weights = parse_dtype(c.weights);
     if (c.kv_dtype) o.kv_dtype = parse_dtype(*c.kv_dtype);
     if (c.gpu_mem_util) o.gpu_mem_util = *c.gpu_mem_util;
+    // The engine that was measured, when mlcalc has its profile (else the default engine).
+    for (const auto& id : engine_ids())
+      if (c.engine == id) o.engine = id;
     o.mode = Mode::realistic;
     const Deployment real = make_deployment(ctx, o);
     o.mode = Mode::roofline;

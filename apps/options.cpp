@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "collectives.hpp"
+#include "engine.hpp"
 #include "common.hpp"
 
 namespace mlcalc::cli {
@@ -139,7 +140,8 @@ void add_deployment_options(CLI::App& app, DeploymentOptions& o, bool perf) {
   add_dtype(app, "--state-dtype", o.state_dtype, "recurrent-state dtype (default bf16)");
   app.add_option("--interconnect", o.interconnect, "scale-up link for TP/EP traffic inside a domain (default: the GPU's)");
   app.add_option("--scale-out", o.scale_out, "network across scale-up domains for PP/DP/EP (default: the GPU's scale_out)");
-  app.add_option("--allreduce", o.allreduce, "TP all-reduce: custom (serving engines, default), one-shot, two-shot, vllm, nccl, ring, tree, nvls")
+  app.add_option("--allreduce", o.allreduce,
+                 "TP all-reduce: custom, one-shot, two-shot, vllm, nccl, ring, tree, nvls (default: the engine's, custom for vllm/sglang/trtllm)")
       ->check([](const std::string& v) {
         try {
           parse_allreduce_algo(v);
@@ -148,7 +150,15 @@ void add_deployment_options(CLI::App& app, DeploymentOptions& o, bool perf) {
         }
         return std::string();
       });
-  add_real(app, "--gpu-mem-util", o.gpu_mem_util, "fraction of GPU memory the engine may use (default 0.9)", 0, 1);
+  add_real(app, "--gpu-mem-util", o.gpu_mem_util, "fraction of GPU memory the engine may use (default: the engine's, vLLM 0.9)", 0, 1);
+  app.add_option("--engine", o.engine, "serving engine whose defaults apply: vllm (default), sglang, trtllm, llama.cpp, gpt-fast")
+      ->check([](const std::string& v) {
+        for (const auto& id : engine_ids())
+          if (lower(v) == id || lower(v) == "llamacpp" || lower(v) == "gptfast") return std::string();
+        return "'" + v + "' is not one of vllm, sglang, trtllm, llama.cpp, gpt-fast" + did_you_mean(v, engine_ids());
+      });
+  add_count(app, "--max-num-batched-tokens", o.max_num_batched_tokens,
+            "token budget per forward step (default: the engine's, vLLM 8192 on >= 70 GiB GPUs but A100, else 2048)");
   add_real(app, "--overhead-gib", o.overhead_gib, "runtime reserve per GPU: CUDA context, NCCL, allocator (default 1 GiB)", -1e-9, 1e4);
   if (perf) {
     add_choice(app, "--mode", o.mode, {{"roofline", Mode::roofline}, {"realistic", Mode::realistic}},
@@ -169,14 +179,17 @@ Deployment make_deployment(Context& ctx, const DeploymentOptions& o) {
   d.tp = o.tp, d.pp = o.pp, d.ep = o.ep, d.dp = o.dp;
   d.dp_attention = o.dp_attention;
   check_parallelism(m.arch, d.plan());
-  d.allreduce = parse_allreduce_algo(o.allreduce);
+  const EngineProfile e = engine_profile(o.engine.empty() ? kDefaultEngine : o.engine, g);
+  d.engine = e.id;
+  d.allreduce = parse_allreduce_algo(o.allreduce.empty() ? (e.custom_allreduce ? "custom" : "nccl") : o.allreduce);
   d.weights = o.weights ? *o.weights : m.arch.weight_dtype;
   d.experts = o.weights ? *o.weights : m.arch.expert_dtype;
   // KV dtype default bf16 (vLLM's "auto" = the activation dtype), also for fp8 weights.
   d.kv = o.kv_dtype ? *o.kv_dtype : DType{DType::Kind::bf16};
   d.state = o.state_dtype ? *o.state_dtype : DType{DType::Kind::bf16};
   d.mode = o.mode;
-  d.gpu_mem_util = o.gpu_mem_util;
+  d.gpu_mem_util = o.gpu_mem_util > 0 ? o.gpu_mem_util : e.gpu_mem_util;
+  d.max_batched_tokens = o.max_num_batched_tokens > 0 ? o.max_num_batched_tokens : e.max_batched_tokens;
   d.block_size = static_cast<int>(o.block_size);
   d.runtime_overhead_bytes = o.overhead_gib * kGiB;
 
@@ -190,6 +203,7 @@ Deployment make_deployment(Context& ctx, const DeploymentOptions& o) {
   d.eff = default_efficiency(d.mode, g, d.weights, d.peak.used);
   if (o.mem_eff > 0) d.eff.memory_bw = o.mem_eff, d.eff.memory_source = "--mem-eff";
   if (o.compute_eff > 0) d.eff.matmul = o.compute_eff, d.eff.matmul_source = "--compute-eff";
+  if (d.mode == Mode::realistic) d.eff.seq_overhead_s = e.seq_overhead_s;  // engine host cost per sequence per step
 
   // Scale-out network: --scale-out, else the GPU's default; it must be a network.
   const std::string so = o.scale_out.empty() ? g.scale_out_id : o.scale_out;
@@ -225,7 +239,10 @@ Deployment make_deployment(Context& ctx, const DeploymentOptions& o) {
 void add_workload_options(CLI::App& app, WorkloadOptions& o) {
   add_count(app, "--input", o.input, fmt::format("prompt tokens per request (default {})", o.input));
   add_count(app, "--output", o.output, fmt::format("generated tokens per request (default {})", o.output));
-  add_count(app, "--max-batch", o.max_batch, "engine cap on running requests (default 256, vLLM max_num_seqs)");
+  app.add_option_function<std::string>(
+         "--max-batch", [&o](const std::string& v) { o.max_batch = parse_count(v, "--max-batch"); },
+         "engine cap on running requests (default: the engine's max_num_seqs)")
+      ->type_name("N");
   add_duration(app, "--tpot-slo", o.tpot_slo_s, "TPOT target, e.g. 50ms");
   add_duration(app, "--ttft-slo", o.ttft_slo_s, "TTFT target, e.g. 2s");
 }

@@ -10,6 +10,7 @@
 #include "cli.hpp"
 #include "common.hpp"
 #include "inference.hpp"
+#include "serving.hpp"
 #include "training_memory.hpp"
 
 namespace mlcalc::cli {
@@ -59,13 +60,15 @@ CLI::Option* add_choice(CLI::App& app, const std::string& name, E& target, std::
 
 /// Model + GPU + parallelism + dtypes + efficiencies: what throughput, vram infer and cost share.
 struct DeploymentOptions {
-  std::string model, gpu, interconnect, scale_out, allreduce = "custom";
+  std::string model, gpu, interconnect, scale_out, allreduce;  ///< allreduce "" = the engine's
+  std::string engine;                 ///< --engine (default kDefaultEngine)
+  double max_num_batched_tokens = 0;  ///< --max-num-batched-tokens (0 = the engine's)
   int tp = 1, pp = 1, ep = 1, dp = 1;
   bool dp_attention = false;
   std::optional<DType> weights, kv_dtype;
   std::optional<DType> state_dtype = DType{DType::Kind::bf16};
   Mode mode = Mode::realistic;
-  double mem_eff = 0, compute_eff = 0, gpu_mem_util = 0.9, block_size = 16, overhead_gib = 1.0;
+  double mem_eff = 0, compute_eff = 0, gpu_mem_util = 0, block_size = 16, overhead_gib = 1.0;  ///< gpu_mem_util 0 = the engine's
 };
 /// Adds --model --gpu --tp --pp --ep --weights --kv-dtype --state-dtype --interconnect
 /// --gpu-mem-util --overhead-gib and, when `perf`, --mode --mem-eff --compute-eff.
@@ -75,7 +78,7 @@ Deployment make_deployment(Context& ctx, const DeploymentOptions& o);
 
 /// Tokens per request, the engine's batch cap and latency targets.
 struct WorkloadOptions {
-  double input = 128, output = 1, max_batch = 256;
+  double input = 128, output = 1, max_batch = -1;  ///< max_batch < 0 = the engine's
   double tpot_slo_s = 0, ttft_slo_s = 0;  ///< 0 = none
 };
 void add_workload_options(CLI::App& app, WorkloadOptions& o);

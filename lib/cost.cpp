@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common.hpp"
+#include "serving.hpp"
 
 namespace mlcalc {
 
@@ -60,20 +61,17 @@ Fleet evaluate_fleet(const Deployment& d, const FleetQuery& q) {
   if (d.arch->max_context > 0 && w.input + w.output > double(d.arch->max_context) && !q.allow_long_context)
     throw Error("input + output = " + count_text(w.input + w.output) + " tokens is beyond the model's max_position_embeddings " +
                 count_text(double(d.arch->max_context)) + "; shorten the request or pass --allow-long-context");
-  f.serving = evaluate_serving(d, w.input, w.output, 0, q.max_batch, q.tpot_slo_s, q.ttft_slo_s);
-  // Prefill share of the iteration: the step with the arrivals' prompts minus the step without them.
-  if (f.serving.concurrency >= 1) {
-    const Step decode_only = forward_step(d, f.serving.concurrency, w.input + w.output / 2.0);
-    f.prefill_share = std::clamp(1.0 - decode_only.time / f.serving.step.time, 0.0, 1.0);
-  }
+  ServingLoad load = serving_load(d, w.input, w.output, q.max_batch);
+  load.tpot_slo_s = q.tpot_slo_s, load.ttft_slo_s = q.ttft_slo_s;
+  f.serving = evaluate_serving(d, load);
+  f.prefill_share = f.serving.prefill_share;  // share of GPU time in prefill chunks (docs/model.md "Serving engine model")
   if (q.measured_tokens_per_s > 0) {
     f.output_tokens_per_s = q.measured_tokens_per_s;
     f.throughput_source = "--tokens-per-s (measured, whole setup)";
     return f;
   }
-  if (f.serving.concurrency < 1)
-    throw Error(f.serving.max_concurrency_memory < 1 ? "the model does not fit: no request fits in the memory left after the weights"
-                                                     : "no concurrency meets the latency targets");
+  if (!f.serving.fits) throw Error("the model does not fit: " + f.serving.problem);
+  if (!f.serving.feasible) throw Error(f.serving.problem);
   f.output_tokens_per_s = f.serving.output_tokens_per_s * f.replicas;
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.1f", f.serving.output_tokens_per_s);

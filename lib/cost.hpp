@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "inference.hpp"
+#include "serving.hpp"
 #include "prices.hpp"
 
 namespace mlcalc {
@@ -60,7 +61,7 @@ struct FleetQuery {
   double usd_per_gpu_hour = 0;
   std::string price_source;
   Workload workload{1000, 500};
-  double max_batch = 256, tpot_slo_s = 0, ttft_slo_s = 0;
+  double max_batch = -1, tpot_slo_s = 0, ttft_slo_s = 0;  ///< max_batch < 0 = the engine's
   double measured_tokens_per_s = 0;   ///< > 0: the user's measured output tokens/s of the whole fleet
   double fixed_usd_per_month = 0;
   bool allow_long_context = false;    ///< evaluate input + output beyond the model's max_position_embeddings

@@ -48,6 +48,7 @@ struct Deployment {
   double runtime_overhead_bytes = 0;  ///< CUDA context + allocator reserve per GPU
   double max_batched_tokens = 8192;   ///< tokens per forward step the engine sizes its workspace for
   int block_size = 16;             ///< paged-KV block (tokens)
+  std::string engine = "vllm";     ///< serving engine whose defaults apply (engine.hpp)
   ResolvedPeak peak{};             ///< compute peak used (after dtype fallback)
 
   int num_gpus() const { return tp * pp; }
@@ -117,19 +118,5 @@ struct BatchRow {
   InferenceMemory memory;
 };
 BatchRow evaluate_batch(const Deployment& d, double batch, double input, double output);
-
-/// Continuous batching at steady state.
-struct Serving {
-  double concurrency = 0;       ///< requests in flight
-  double max_concurrency_memory = 0;  ///< the KV-memory bound
-  double output_tokens_per_s = 0, total_tokens_per_s = 0, requests_per_s = 0;
-  double ttft_s = 0, tpot_s = 0, e2e_s = 0;
-  double prefill_tokens_per_step = 0;
-  std::string limited_by;       ///< memory | max-batch | tpot-slo | ttft-slo | fixed
-  Step step;
-};
-/// `concurrency` 0 = auto (largest that fits and meets the SLOs). SLOs 0 = none.
-Serving evaluate_serving(const Deployment& d, double input, double output, double concurrency, double max_batch,
-                         double tpot_slo_s, double ttft_slo_s);
 
 }  // namespace mlcalc

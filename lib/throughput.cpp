@@ -20,16 +20,22 @@ ThroughputReport evaluate_throughput(const Deployment& d, const ThroughputQuery&
     r.all_fit &= r.rows.back().memory.fits;
   }
   if (q.serve) {
-    const Serving s = evaluate_serving(d, q.input, q.output, q.concurrency, q.max_batch, q.tpot_slo_s, q.ttft_slo_s);
-    if (s.concurrency < 1) {
+    ServingLoad w = serving_load(d, q.input, q.output, q.max_batch);
+    w.concurrency = q.concurrency;
+    w.request_rate = q.request_rate;
+    w.tpot_slo_s = q.tpot_slo_s, w.ttft_slo_s = q.ttft_slo_s;
+    const Serving s = evaluate_serving(d, w);
+    if (!s.fits) {
       r.all_fit = false;
-      r.warnings.push_back(s.max_concurrency_memory < 1 ? "no request fits in the KV memory left after the weights"
-                                                         : "no concurrency meets the latency targets");
+      r.warnings.push_back("does not fit: " + s.problem);
+    } else if (!s.feasible) {
+      throw Error(s.problem);
     }
-    if (q.concurrency > s.max_concurrency_memory)
-      r.warnings.push_back("concurrency " + count_text(q.concurrency) + " exceeds the " +
-                           count_text(s.max_concurrency_memory) + " requests the KV memory holds");
+    if (s.fits && w.concurrency > s.max_concurrency_memory)
+      r.warnings.push_back("concurrency " + count_text(w.concurrency) + " exceeds the " + count_text(s.max_concurrency_memory) +
+                           " requests the KV memory holds: the rest wait for a slot (in TTFT)");
     r.serving = s;
+    r.load = w;
   }
   return r;
 }

@@ -6,6 +6,7 @@
 
 #include "collectives.hpp"
 #include "common.hpp"
+#include "serving.hpp"
 
 namespace mlcalc {
 
@@ -22,10 +23,12 @@ std::optional<double> predict_inference(const Deployment& d, const ValidationCas
     if (q == "output_tokens_per_s") return r.output_tokens_per_s;
     return std::nullopt;
   }
-  // Serving: C requests in flight (closed loop), or the most the engine holds ("max": memory and
-  // the default --max-batch 256 bound it, as `throughput --concurrency auto` does).
-  const double gpu_cap = c.concurrency_max ? 0 : *c.concurrency;
-  const Serving s = evaluate_serving(d, in, out, gpu_cap, 256, 0, 0);
+  // Serving: C clients in a closed loop (genai-perf --concurrency), or the most the engine holds
+  // ("max", offline throughput benchmarks), with the engine's scheduler defaults.
+  ServingLoad w = serving_load(d, in, out, -1);
+  w.concurrency = c.concurrency_max ? 0 : *c.concurrency;
+  const Serving s = evaluate_serving(d, w);
+  if (!s.fits || !s.feasible) return std::nullopt;
   if (s.concurrency < 1) return std::nullopt;
   if (q == "tpot_s") return s.tpot_s;
   if (q == "ttft_s") return s.ttft_s;

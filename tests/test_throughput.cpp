@@ -46,7 +46,10 @@ void require_all_finite(const json& j, const std::string& path = "result", bool 
     if (!null_ok) FAIL_CHECK(path << " is null (NaN or inf written as null?)");
   } else if (j.is_object()) {
     const bool unfit = null_ok || (j.contains("fits") && j["fits"].is_boolean() && !j["fits"].get<bool>());
-    for (auto it = j.begin(); it != j.end(); ++it) require_all_finite(it.value(), path + "." + it.key(), unfit);
+    // Keys that are null by design when they do not apply (open-loop only, or no problem).
+    for (auto it = j.begin(); it != j.end(); ++it)
+      require_all_finite(it.value(), path + "." + it.key(),
+                         unfit || it.key() == "problem" || it.key() == "request_rate" || it.key() == "max_request_rate");
   } else if (j.is_array()) {
     for (size_t i = 0; i < j.size(); ++i) require_all_finite(j[i], path + "[" + std::to_string(i) + "]", null_ok);
   }
@@ -434,13 +437,25 @@ TEST_CASE("throughput: bad input is refused with a clear message") {
     }
   }
   SUBCASE("degenerate but valid inputs stay finite") {
-    // Nothing fits (405B bf16, one H100), no concurrency meets an impossible SLO, output 1.
+    // Nothing fits (405B bf16, one H100): the rows stay finite, the serving point claims no
+    // latency (null) and names the fix; an impossible SLO is an error; output 1 stays finite.
+    {
+      const Run r = run("throughput -m llama-3.1-405b -g h100-sxm --weights bf16 --concurrency auto --json");
+      CHECK(r.status == 0);
+      if (r.status == 0) {
+        require_all_finite(r.json()["result"]["rows"]);
+        CHECK(r.json()["result"]["serving"]["fits"] == false);
+        CHECK(r.json()["result"]["serving"]["tpot_s"].is_null());
+      }
+    }
+    for (const std::string slo : {"--tpot-slo 1us", "--ttft-slo 1us"}) {
+      const Run r = run("throughput -m llama-3.1-8b -g h100-sxm --concurrency auto " + slo);
+      CHECK(r.status == 1);
+      CHECK(r.err.find("no concurrency meets") != std::string::npos);
+    }
     for (const std::string args :
-         {"throughput -m llama-3.1-405b -g h100-sxm --weights bf16 --concurrency auto --json",
-          "throughput -m llama-3.1-8b -g h100-sxm --concurrency auto --tpot-slo 1us --json",
-          "throughput -m llama-3.1-8b -g h100-sxm --concurrency auto --ttft-slo 1us --json",
-          "throughput -m llama-3.1-8b -g h100-sxm --input 1 --output 1 --batch 1..4 --concurrency 3 --json",
-          "throughput -m jamba-1.5-mini -g h100-sxm --concurrency auto --input 1 --output 1 --json",
+         {"throughput -m llama-3.1-8b -g h100-sxm --input 1 --output 1 --batch 1..4 --concurrency 3 --json",
+          "throughput -m jamba-1.5-mini -g h100-sxm --tp 2 --concurrency auto --input 1 --output 1 --json",
           "throughput -m gpt-oss-120b -g h100-sxm --pp 4 --batch 1..8 --concurrency auto --mode roofline --json",
           "throughput -m deepseek-v3 -g h200-sxm --tp 8 --ep 8 --batch 1,3 --concurrency auto --explain --json"}) {
       CAPTURE(args);
@@ -484,13 +499,15 @@ TEST_CASE("throughput: serving concurrency under a TPOT SLO") {
   CHECK(more["result"]["serving"]["tpot_s"].get<double>() > 0.020);
   CHECK(more["result"]["serving"]["limited_by"] == "fixed");
 
-  // A huge target: concurrency is the memory / max-batch bound (default --max-batch 256).
+  // A huge target: concurrency is the memory / max-batch bound (default --max-batch: the engine's,
+  // vLLM max_num_seqs 1024 on an H100).
   const json loose = throughput(base + " --tpot-slo 10s");
   const json& l = loose["result"]["serving"];
   const double mem = l["max_concurrency_memory"].get<double>();
   CAPTURE(mem);
   CHECK(mem >= 1);
-  CHECK(l["concurrency"].get<double>() == std::min(mem, 256.0));
+  CHECK(l["max_batch"].get<double>() == 1024);
+  CHECK(l["concurrency"].get<double>() == std::min(mem, 1024.0));
   CHECK((l["limited_by"] == "memory" || l["limited_by"] == "max-batch"));
   CHECK(l["output_tokens_per_s"].get<double>() > s["output_tokens_per_s"].get<double>());
   // Without the engine cap the memory bound is reached exactly.

@@ -1,6 +1,7 @@
 #include "report.hpp"
 
 #include "../collectives.hpp"
+#include "../engine.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -97,6 +98,9 @@ ojson deployment_json(const Deployment& d) {
           {"scale_out", d.scale_out ? ojson(d.scale_out->id) : ojson(nullptr)},
           {"scale_up_domain", d.scale_up_domain},
           {"allreduce", allreduce_algo_name(d.allreduce)},
+          {"engine", d.engine},
+          {"engine_source", engine_profile(d.engine, *d.gpu).source},
+          {"max_num_batched_tokens", jcount(d.max_batched_tokens)},
           {"compute_dtype", std::string(compute_class_name(d.peak.used))},
           {"peak_flop_per_s", d.peak.flop_per_s},
           {"memory_bandwidth_bytes_per_s", d.gpu->memory_bw_bytes_per_s},

@@ -103,19 +103,41 @@ Document to_document(const ThroughputReport& rep) {
 
   if (rep.serving) {
     const Serving& s = *rep.serving;
-    ojson sj = {{"concurrency", jcount(s.concurrency)},
-                {"max_concurrency_memory", jcount(s.max_concurrency_memory)},
-                {"limited_by", s.limited_by},
-                {"output_tokens_per_s", s.output_tokens_per_s},
-                {"output_tokens_per_s_per_gpu", s.output_tokens_per_s / d.num_gpus()},
-                {"total_tokens_per_s", s.total_tokens_per_s},
-                {"requests_per_s", s.requests_per_s},
-                {"ttft_s", s.ttft_s},
-                {"tpot_s", s.tpot_s},
-                {"e2e_s", s.e2e_s},
-                {"prefill_tokens_per_step", s.prefill_tokens_per_step},
-                {"bound", s.step.bound},
-                {"step", step_json(s.step)}};
+    const ServingLoad& w = rep.load;
+    const bool open_loop = w.request_rate > 0;
+    // Without a fit or a feasible load there are no figures: null, and the problem names the fix.
+    const bool figures = s.fits && s.feasible;
+    auto num = [&](double v) { return figures ? ojson(v) : ojson(nullptr); };
+    auto cnt = [&](double v) { return figures ? jcount(v) : ojson(nullptr); };
+    ojson sj = {{"engine", s.engine},
+                {"fits", s.fits},
+                {"concurrency", cnt(s.concurrency)},
+                {"running", num(s.running)},
+                {"max_batch", w.max_batch > 0 ? jcount(w.max_batch) : ojson(nullptr)},
+                {"max_num_batched_tokens", jcount(w.max_batched_tokens)},
+                {"max_concurrency_memory", s.fits ? jcount(s.max_concurrency_memory) : ojson(nullptr)},
+                {"limited_by", figures ? ojson(s.limited_by) : ojson(nullptr)},
+                {"output_tokens_per_s", num(s.output_tokens_per_s)},
+                {"output_tokens_per_s_per_gpu", num(s.output_tokens_per_s / d.num_gpus())},
+                {"total_tokens_per_s", num(s.total_tokens_per_s)},
+                {"requests_per_s", num(s.requests_per_s)},
+                {"ttft_s", num(s.ttft_s)},
+                {"tpot_s", num(s.tpot_s)},
+                {"e2e_s", num(s.e2e_s)},
+                {"queue_s", num(s.queue_s)},
+                {"prefill_wait_s", num(s.prefill_wait_s)},
+                {"chunk_tokens", num(s.chunk_tokens)},
+                {"mixed_step_fraction", num(s.mixed_step_fraction)},
+                {"in_step_share", num(s.in_step_share)},
+                {"spread_step_time_s", num(s.spread_step_s)},
+                {"prefill_tokens_per_step", num(s.prefill_tokens_per_step)},
+                {"prefill_share", num(s.prefill_share)},
+                {"request_rate", open_loop ? ojson(w.request_rate) : ojson(nullptr)},
+                {"max_request_rate", open_loop ? ojson(s.max_request_rate) : ojson(nullptr)},
+                {"problem", s.problem.empty() ? ojson(nullptr) : ojson(s.problem)},
+                {"bound", figures ? ojson(s.decode.bound) : ojson(nullptr)},
+                {"step", figures ? step_json(s.step) : ojson(nullptr)},
+                {"decode_step", figures ? step_json(s.decode) : ojson(nullptr)}};
     doc.result["serving"] = sj;
     // CSV: the batch rows and the serving point, told apart by a `record` column.
     ojson recs = ojson::array();
@@ -129,20 +151,37 @@ Document to_document(const ThroughputReport& rep) {
     recs.push_back(x);
     doc.records = recs;
     Table st;
-    st.title = "Serving at steady state (continuous batching)";
+    st.title = fmt::format("Serving at steady state ({}, {})", s.engine,
+                           open_loop ? "open loop, Poisson arrivals" : "closed loop, fixed concurrency");
     st.columns = {"quantity", "value"};
     st.left_align = {true, true};
-    st.rows = {{"concurrency (requests in flight)", fmt_count(s.concurrency) + " (limited by " + s.limited_by + ")"},
-               {"KV-memory bound", fmt_count(s.max_concurrency_memory) + " requests"},
-               {"output tokens/s (group)", fmt_num(s.output_tokens_per_s, 1)},
-               {"output tokens/s per GPU", fmt_num(s.output_tokens_per_s / d.num_gpus(), 1)},
-               {"total tokens/s (input + output)", fmt_num(s.total_tokens_per_s, 1)},
-               {"requests/s", fmt_num(s.requests_per_s, 3)},
-               {"TTFT (ms)", ms(s.ttft_s)},
-               {"TPOT (ms)", ms(s.tpot_s)},
-               {"step bound", s.step.bound}};
-    st.notes.push_back("each iteration decodes every running request and prefills arrivals (concurrency x input / output prompt tokens)");
-    if (q.explain) explain_step(st, "serving iteration", s.step, d);
+    auto cell = [&](const std::string& v) { return figures ? v : std::string("-"); };
+    st.rows = {{"engine", s.engine + fmt::format(" (max batch {}, {} tokens per step{})",
+                                                 w.max_batch > 0 ? fmt_count(w.max_batch) : std::string("memory-bound"),
+                                                 fmt_count(w.max_batched_tokens), w.chunked_prefill ? ", chunked prefill" : "")},
+               {"concurrency (requests in the system)", cell(fmt_count(s.concurrency) + " (limited by " + s.limited_by + ")")},
+               {"running (holding KV)", cell(fmt_count(s.running))},
+               {"KV-memory bound", s.fits ? fmt_count(s.max_concurrency_memory) + " requests" : std::string("-")},
+               {"output tokens/s (group)", cell(fmt_num(s.output_tokens_per_s, 1))},
+               {"output tokens/s per GPU", cell(fmt_num(s.output_tokens_per_s / d.num_gpus(), 1))},
+               {"total tokens/s (input + output)", cell(fmt_num(s.total_tokens_per_s, 1))},
+               {"requests/s", cell(fmt_num(s.requests_per_s, 3))},
+               {"TTFT (ms)", cell(ms(s.ttft_s) + " (slot wait " + ms(s.queue_s) + ", behind other prompts " + ms(s.prefill_wait_s) + ")")},
+               {"TPOT / ITL (ms)", cell(ms(s.tpot_s))},
+               {"prefill share of GPU time", cell(fmt_num(s.prefill_share * 100, 1) + "%")},
+               {"step bound", cell(s.decode.bound)}};
+    if (open_loop) st.rows.push_back({"max sustainable rate (req/s)", fmt_num(s.max_request_rate, 3)});
+    if (!s.fits) st.notes.push_back("does not fit: " + s.problem);
+    st.notes.push_back(open_loop
+                           ? "open loop: decodes = rate x output x TPOT (Little); prompts prefilled in chunks; TTFT = half a step + "
+                             "M/D/1 wait + own chunk steps (docs/model.md \"Serving engine model\")"
+                           : "closed loop: equal requests stay in step, so each cycle a burst of prompts is prefilled in "
+                             "token-budget chunks alongside decodes; TTFT = the burst's steps up to a request's last chunk "
+                             "+ slot wait (docs/model.md \"Serving engine model\")");
+    if (q.explain && figures) {
+      explain_step(st, "step with a prefill chunk", s.step, d);
+      explain_step(st, "decode-only step", s.decode, d);
+    }
     doc.tables.push_back(st);
   }
   ojson in = deployment_json(d);
@@ -151,8 +190,9 @@ Document to_document(const ThroughputReport& rep) {
   in["batch"] = batches;
   in["input_tokens"] = jcount(q.input);
   in["output_tokens"] = jcount(q.output);
-  in["concurrency"] = !q.serve ? ojson(nullptr) : q.concurrency > 0 ? jcount(q.concurrency) : ojson("auto");
-  in["max_batch"] = jcount(q.max_batch);
+  in["concurrency"] = !q.serve || q.request_rate > 0 ? ojson(nullptr) : q.concurrency > 0 ? jcount(q.concurrency) : ojson("auto");
+  in["request_rate"] = q.request_rate > 0 ? ojson(q.request_rate) : ojson(nullptr);
+  in["max_batch"] = q.max_batch >= 0 ? jcount(q.max_batch) : ojson("engine default");
   in["tpot_slo_s"] = q.tpot_slo_s > 0 ? ojson(q.tpot_slo_s) : ojson(nullptr);
   in["ttft_slo_s"] = q.ttft_slo_s > 0 ? ojson(q.ttft_slo_s) : ojson(nullptr);
   doc.inputs = in;
