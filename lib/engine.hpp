@@ -22,6 +22,7 @@ struct EngineProfile {
   double gpu_mem_util = 0.9;      ///< share of GPU memory the engine takes for weights + KV + workspace
   double seq_overhead_s = 0;      ///< host time per running sequence per step (scheduling, sampling)
   double stream_seq_overhead_s = 0;  ///< extra per sequence per step when serving clients online (detokenise, stream)
+  double first_token_steps = 0;   ///< decode steps between a prompt's last chunk and its first token reaching the client
   std::string source;             ///< where each default comes from
 };
 

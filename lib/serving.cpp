@@ -138,6 +138,7 @@ Serving closed_loop(const Deployment& d, const ServingLoad& w, double C, double 
   // below: a shorter blended cycle would serve more prompt tokens than the steps hold; the shortfall
   // is prompts waiting, added to TTFT.
   own += std::max(0.0, (own_burst + (O - 1) * tpot_burst) - (own + (O - 1) * s.tpot_s));
+  own += w.first_token_steps * s.decode.time;  // the first token's trip to the client (engine profile)
   const double cycle = own + (O - 1) * s.tpot_s;  // one slot's request, first token to last
   const double rate = B / cycle;                   // Little's law on the B slots
   s.concurrency = C;
@@ -187,7 +188,7 @@ Serving open_loop(const Deployment& d, const ServingLoad& w, double rate, double
     }
     t = s.tpot_s = s.decode.time / (1 - g);
     s.prefill_wait_s = md1_wait_s(rate, service);
-    const double own = n_c * s.step.time;
+    const double own = n_c * s.step.time + w.first_token_steps * s.tpot_s;
     s.ttft_s = 0.5 * s.tpot_s + s.prefill_wait_s + own;  // residual of the step in progress + queue + own chunks
     s.e2e_s = s.ttft_s + (O - 1) * s.tpot_s;
     s.running = rate * (own + (O - 1) * s.tpot_s);
@@ -345,6 +346,7 @@ ServingLoad serving_load(const Deployment& d, double input, double output, doubl
   w.max_batched_tokens = d.max_batched_tokens;
   w.chunked_prefill = e.chunked_prefill;
   w.stream_seq_overhead_s = e.stream_seq_overhead_s;
+  w.first_token_steps = e.first_token_steps;
   return w;
 }
 

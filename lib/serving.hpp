@@ -18,6 +18,7 @@ struct ServingLoad {
   double max_batch = 256;            ///< engine cap on running sequences (max_num_seqs); 0 = none
   double max_batched_tokens = 8192;  ///< engine token budget per step (decode + prefill tokens)
   bool chunked_prefill = true;       ///< prompts split across steps (else whole prompts per step)
+  double first_token_steps = 0;      ///< decode steps before the first token reaches the client (engine)
   double tpot_slo_s = 0, ttft_slo_s = 0;  ///< 0 = none
   double stream_seq_overhead_s = 0;  ///< online (clients, rate): host time per streamed sequence per step
 };

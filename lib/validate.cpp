@@ -25,6 +25,9 @@ std::optional<double> predict_inference(const Deployment& d, const ValidationCas
   }
   // Serving: C clients in a closed loop (genai-perf --concurrency), or the most the engine holds
   // ("max", offline throughput benchmarks), with the engine's scheduler defaults.
+  // The roofline of a serving TTFT is the request's own prefill at peak: no engine returns a first
+  // token sooner, whatever the queue (the scheduling model is not a bound).
+  if (d.mode == Mode::roofline && q == "ttft_s") return prefill_step(d, 1, in).time;
   ServingLoad w = serving_load(d, in, out, -1);
   w.concurrency = c.concurrency_max ? 0 : *c.concurrency;
   const Serving s = evaluate_serving(d, w);
