@@ -46,7 +46,7 @@ Document to_document(const ValidationReport& r, bool rows_table) {
   }
   Table t;
   t.title = "Realistic mode against published measurements (validation/*.toml)";
-  t.columns = {"group", "quantity", "n", "mean |error| (%)", "median predicted/measured", "roofline holds (%)", "skipped"};
+  t.columns = {"group", "quantity", "n", "mean abs error (%)", "median predicted/measured", "roofline holds (%)", "skipped"};
   t.left_align = {true, true};
   for (const auto& g : r.groups) {
     ojson gj = stats_json(g.stats);
