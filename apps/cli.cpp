@@ -13,8 +13,8 @@
 namespace mlcalc::cli {
 
 std::vector<Command> commands() {
-  return {list_command(), describe_command(), throughput_command(), vram_command(), cost_command(), breakeven_command(),
-          validate_command()};
+  return {list_command(), describe_command(),  throughput_command(), vram_command(),
+          cost_command(), breakeven_command(), validate_command()};
 }
 
 Database& Context::db() {
@@ -77,7 +77,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       ->check(CLI::IsMember({"table", "json", "csv", "md"}))
       ->default_val("table");
   app.add_flag("--json", json, "same as --format json");
-  app.add_option("--db", ctx.db_dirs, "extra database directory (repeatable; overrides shipped entries)")->type_name("DIR");
+  app.add_option("--db", ctx.db_dirs, "extra database directory (repeatable; overrides shipped entries)")
+      ->type_name("DIR");
   bool no_builtin = false;
   app.add_flag("--no-builtin-db", no_builtin, "use only the --db / MLCALC_DB entries, not the shipped databases");
   std::vector<Command> cmds = commands();
@@ -102,9 +103,11 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       err << "mlcalc: error: " << msg << "\nRun 'mlcalc --help' for usage.\n";
       return 2;
     }
-    ctx.format = json ? Format::json : format == "json" ? Format::json : format == "csv" ? Format::csv
-                                                       : format == "md"   ? Format::md
-                                                                          : Format::table;
+    ctx.format = json               ? Format::json
+                 : format == "json" ? Format::json
+                 : format == "csv"  ? Format::csv
+                 : format == "md"   ? Format::md
+                                    : Format::table;
     ctx.builtin_db = !no_builtin;
     for (auto& c : cmds)
       if (app.got_subcommand(c.name)) c.run(ctx);

@@ -24,8 +24,8 @@ struct Context {
   Format format = Format::table;
   std::ostream* out = nullptr;
   std::ostream* err = nullptr;
-  int exit_code = 0;                 ///< 3 when --check finds something that does not fit
-  std::vector<std::string> warnings; ///< from resolving inputs (stale prices, fallbacks)
+  int exit_code = 0;                  ///< 3 when --check finds something that does not fit
+  std::vector<std::string> warnings;  ///< from resolving inputs (stale prices, fallbacks)
 
   Database& db();
   void warn(const std::string& w) { warnings.push_back(w); }

@@ -41,7 +41,8 @@ Fleet make_fleet(Context& ctx, const CostOptions& o) {
     q.price_source = "--gpu-price";
   } else {
     if (o.provider.empty())
-      throw Error("give the GPU price: --gpu-price USD_PER_HOUR or --provider NAME (see `mlcalc list prices`)", ErrorKind::usage);
+      throw Error("give the GPU price: --gpu-price USD_PER_HOUR or --provider NAME (see `mlcalc list prices`)",
+                  ErrorKind::usage);
     const std::string want = lower(o.provider);
     const std::vector<GpuOffer> offers = ctx.db().gpu_offers();
     std::vector<std::string> providers;
@@ -49,16 +50,19 @@ Fleet make_fleet(Context& ctx, const CostOptions& o) {
     std::sort(providers.begin(), providers.end());
     providers.erase(std::unique(providers.begin(), providers.end()), providers.end());
     if (std::find(providers.begin(), providers.end(), want) == providers.end())
-      throw Error("unknown provider '" + o.provider + "'" + did_you_mean(want, providers) + " (see `mlcalc list prices`)");
+      throw Error("unknown provider '" + o.provider + "'" + did_you_mean(want, providers) +
+                  " (see `mlcalc list prices`)");
     const GpuOffer* best = cheapest_offer(offers, want, d.gpu->id, o.pricing);
     if (!best) {
       std::vector<std::string> has;
       for (const auto& off : offers)
         if (off.provider == want) has.push_back(off.gpu + " " + off.pricing);
-      throw Error(fmt::format("provider '{}' has no {} offer for {} (it lists: {})", want, o.pricing, d.gpu->id, fmt::join(has, ", ")));
+      throw Error(fmt::format("provider '{}' has no {} offer for {} (it lists: {})", want, o.pricing, d.gpu->id,
+                              fmt::join(has, ", ")));
     }
     q.usd_per_gpu_hour = best->usd_per_gpu_hour;
-    q.price_source = fmt::format("{} {} {} ({}; {})", best->provider, best->product, best->pricing, best->as_of, best->source);
+    q.price_source =
+        fmt::format("{} {} {} ({}; {})", best->provider, best->product, best->pricing, best->as_of, best->source);
     warn_if_old(ctx, "GPU price " + best->provider + " " + best->gpu, best->as_of);
   }
   return evaluate_fleet(d, q);
@@ -78,15 +82,17 @@ ApiPrice resolve_api(Context& ctx, const CostOptions& o, const std::string& mode
   ApiPrice p;
   if (!o.api_price.empty()) {
     const auto slash = o.api_price.find('/');
-    const std::string a = o.api_price.substr(0, slash), b = slash == std::string::npos ? "" : o.api_price.substr(slash + 1);
+    const std::string a = o.api_price.substr(0, slash),
+                      b = slash == std::string::npos ? "" : o.api_price.substr(slash + 1);
     char* e1 = nullptr;
     char* e2 = nullptr;
     p.usd_per_million_input = std::strtod(a.c_str(), &e1);
     p.usd_per_million_output = std::strtod(b.c_str(), &e2);
     const double in = p.usd_per_million_input, out = p.usd_per_million_output;
-    if (slash == std::string::npos || a.empty() || b.empty() || *e1 || *e2 || !std::isfinite(in) || !std::isfinite(out) || in < 0 ||
-        out < 0 || in + out <= 0 || in > 1e5 || out > 1e5)
-      throw Error("--api-price takes IN/OUT in $ per million tokens, e.g. 0.20/0.60; got '" + o.api_price + "'", ErrorKind::usage);
+    if (slash == std::string::npos || a.empty() || b.empty() || *e1 || *e2 || !std::isfinite(in) ||
+        !std::isfinite(out) || in < 0 || out < 0 || in + out <= 0 || in > 1e5 || out > 1e5)
+      throw Error("--api-price takes IN/OUT in $ per million tokens, e.g. 0.20/0.60; got '" + o.api_price + "'",
+                  ErrorKind::usage);
     p.name = "--api-price " + o.api_price;
     return p;
   }
@@ -120,9 +126,12 @@ void add_common(CLI::App& sub, CostOptions& o) {
   add_real(sub, "--gpu-price", o.gpu_price, "USD per GPU-hour", 0, 1e4);
   sub.add_option("--provider", o.provider, "take the GPU price from this provider in the database");
   sub.add_option("--pricing", o.pricing, "on-demand | spot | reserved (with --provider; default on-demand)");
-  add_real(sub, "--tokens-per-s", o.tokens_per_s, "measured output tokens/s of the whole setup (instead of the model)", 0, 1e12);
-  sub.add_flag("--allow-long-context", o.allow_long_context, "evaluate input + output beyond the model's max_position_embeddings");
-  add_real(sub, "--fixed-monthly", o.fixed_monthly, "fixed USD per month (staff, storage), shown separately", -1e-12, 1e12);
+  add_real(sub, "--tokens-per-s", o.tokens_per_s, "measured output tokens/s of the whole setup (instead of the model)",
+           0, 1e12);
+  sub.add_flag("--allow-long-context", o.allow_long_context,
+               "evaluate input + output beyond the model's max_position_embeddings");
+  add_real(sub, "--fixed-monthly", o.fixed_monthly, "fixed USD per month (staff, storage), shown separately", -1e-12,
+           1e12);
 }
 
 }  // namespace

@@ -47,16 +47,17 @@ void run_describe(Context& ctx, DescribeOptions o) {
 
 Command describe_command() {
   auto o = std::make_shared<DescribeOptions>();
-  return {"describe", "describe a model (params, weights, KV cache, FLOPs) or a GPU",
-          [o](CLI::App& sub) {
-            sub.add_option("name", o->name, "model (database name, Hugging Face id, config.json path) or GPU")->required();
-            add_count(sub, "--context", o->q.context, "context length in tokens (default 1)");
-            add_count(sub, "--batch", o->q.batch, "sequences (default 1)");
-            add_dtype(sub, "--weights", o->weights, "weight dtype (default: the checkpoint's)");
-            add_dtype(sub, "--kv-dtype", o->kv, "KV-cache dtype (default bf16)");
-            add_dtype(sub, "--state-dtype", o->state, "recurrent-state dtype (default bf16)");
-          },
-          [o](Context& ctx) { run_describe(ctx, *o); }};
+  return {
+      "describe", "describe a model (params, weights, KV cache, FLOPs) or a GPU",
+      [o](CLI::App& sub) {
+        sub.add_option("name", o->name, "model (database name, Hugging Face id, config.json path) or GPU")->required();
+        add_count(sub, "--context", o->q.context, "context length in tokens (default 1)");
+        add_count(sub, "--batch", o->q.batch, "sequences (default 1)");
+        add_dtype(sub, "--weights", o->weights, "weight dtype (default: the checkpoint's)");
+        add_dtype(sub, "--kv-dtype", o->kv, "KV-cache dtype (default bf16)");
+        add_dtype(sub, "--state-dtype", o->state, "recurrent-state dtype (default bf16)");
+      },
+      [o](Context& ctx) { run_describe(ctx, *o); }};
 }
 
 }  // namespace mlcalc::cli

@@ -34,9 +34,11 @@ void run_list(Context& ctx, const ListOptions& o) {
         if (r.model_filter.empty() || off.model == r.model_filter) r.api_offers.push_back(off);
     for (const auto& off : r.gpu_offers)
       if (age_days(off.as_of) > 180)
-        ctx.warn(fmt::format("price {} {} {} is dated {} (over 180 days old)", off.provider, off.gpu, off.pricing, off.as_of));
+        ctx.warn(fmt::format("price {} {} {} is dated {} (over 180 days old)", off.provider, off.gpu, off.pricing,
+                             off.as_of));
     for (const auto& off : r.api_offers)
-      if (age_days(off.as_of) > 180) ctx.warn(fmt::format("price {} {} is dated {} (over 180 days old)", off.provider, off.model, off.as_of));
+      if (age_days(off.as_of) > 180)
+        ctx.warn(fmt::format("price {} {} is dated {} (over 180 days old)", off.provider, off.model, off.as_of));
   }
   ctx.emit(to_document(r));
 }

@@ -51,8 +51,9 @@ Command throughput_command() {
                 });
             add_real(sub, "--request-rate", o->request_rate, "open-loop serving: Poisson arrivals per second", 0, 1e9);
             sub.add_flag("--check", o->check, "exit 3 when a row (or the serving point) does not fit in memory");
-            sub.add_flag("--allow-long-context", o->allow_long_context,
-                         "evaluate input + output beyond the model's max_position_embeddings (a warning, not an error)");
+            sub.add_flag(
+                "--allow-long-context", o->allow_long_context,
+                "evaluate input + output beyond the model's max_position_embeddings (a warning, not an error)");
             sub.add_flag("--explain", o->explain, "print each term of every row (bytes, FLOPs, times, efficiencies)");
           },
           [o](Context& ctx) { run_throughput(ctx, *o); }};

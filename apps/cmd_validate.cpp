@@ -51,7 +51,8 @@ void evaluate_case(Context& ctx, const ValidationCase& c, std::vector<Validation
       const Interconnect& link = ctx.db().interconnect(g.scale_up_id);
       const Interconnect* out = g.scale_out_id.empty() ? nullptr : &ctx.db().interconnect(g.scale_out_id);
       for (const auto& [q, v] : c.measured) {
-        ValidationRow r = make_row(c, q, v, predict_collective(link, out, c, q, false), predict_collective(link, out, c, q, true));
+        ValidationRow r =
+            make_row(c, q, v, predict_collective(link, out, c, q, false), predict_collective(link, out, c, q, true));
         r.config = describe_config(c) + " over " + link.id + (c.nodes.value_or(1) > 1 && out ? " + " + out->id : "");
         rows.push_back(r);
       }
@@ -90,7 +91,8 @@ void run_validate(Context& ctx, const ValidateOptions& o) {
   std::vector<ValidationCase> cases = load_validation_cases(o.files);
   std::vector<std::string> known_groups, known_ids;
   for (const auto& c : cases) {
-    if (std::find(known_groups.begin(), known_groups.end(), c.group) == known_groups.end()) known_groups.push_back(c.group);
+    if (std::find(known_groups.begin(), known_groups.end(), c.group) == known_groups.end())
+      known_groups.push_back(c.group);
     known_ids.push_back(c.id);
   }
   for (const auto& g : o.groups)
@@ -115,10 +117,13 @@ Command validate_command() {
   auto o = std::make_shared<ValidateOptions>();
   return {"validate", "realistic mode against the published measurements shipped in validation/",
           [o](CLI::App& sub) {
-            sub.add_option("--group", o->groups, "only this group (repeatable): batch-1, serving, max-throughput, collectives");
+            sub.add_option("--group", o->groups,
+                           "only this group (repeatable): batch-1, serving, max-throughput, collectives");
             sub.add_option("--case", o->cases, "only this case id (repeatable); prints its rows");
-            sub.add_option("--file", o->files, "also check the cases of this TOML file or directory (repeatable)")->type_name("PATH");
-            sub.add_flag("--rows", o->rows, "print every row, not only the summary (JSON and CSV always have the rows)");
+            sub.add_option("--file", o->files, "also check the cases of this TOML file or directory (repeatable)")
+                ->type_name("PATH");
+            sub.add_flag("--rows", o->rows,
+                         "print every row, not only the summary (JSON and CSV always have the rows)");
           },
           [o](Context& ctx) { run_validate(ctx, *o); }};
 }

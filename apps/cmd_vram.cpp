@@ -66,7 +66,8 @@ void run_train(Context& ctx, const TrainOptions& o) {
   s.overhead_bytes = o.overhead_gib * kGiB;
   if (o.deepspeed) {
     // DeepSpeed-compatible view: its estimator's model-state formulas, nothing else.
-    if (s.zero != 2 && s.zero != 3) throw Error("--formula deepspeed covers ZeRO 2 and 3 (pass --zero 2 or 3)", ErrorKind::usage);
+    if (s.zero != 2 && s.zero != 3)
+      throw Error("--formula deepspeed covers ZeRO 2 and 3 (pass --zero 2 or 3)", ErrorKind::usage);
     check_train_setup(s);
     const int gpn = static_cast<int>(o.gpus_per_node);
     if (s.num_gpus % gpn != 0 && s.num_gpus > gpn) throw Error("--num-gpus must be a multiple of --gpus-per-node");
@@ -77,8 +78,9 @@ void run_train(Context& ctx, const TrainOptions& o) {
     r.zero = s.zero;
     r.offload = names.offload;
     r.zero_init = o.zero_init;
-    r.estimate = deepspeed_estimate(s.params, r.largest_layer_params, std::min(gpn, s.num_gpus), std::max(1, s.num_gpus / gpn), s.zero,
-                                    s.offload != Offload::none, s.offload == Offload::optimizer_params, o.zero_init, o.old_zero2);
+    r.estimate = deepspeed_estimate(s.params, r.largest_layer_params, std::min(gpn, s.num_gpus),
+                                    std::max(1, s.num_gpus / gpn), s.zero, s.offload != Offload::none,
+                                    s.offload == Offload::optimizer_params, o.zero_init, o.old_zero2);
     ctx.emit(to_document(r));
     return;
   }
@@ -88,7 +90,8 @@ void run_train(Context& ctx, const TrainOptions& o) {
 }
 
 void run_infer(Context& ctx, const InferOptions& o) {
-  if (o.context > 0 && (o.input > 0 || o.output > 0)) throw Error("give --context or --input/--output, not both", ErrorKind::usage);
+  if (o.context > 0 && (o.input > 0 || o.output > 0))
+    throw Error("give --context or --input/--output, not both", ErrorKind::usage);
   const Deployment d = make_deployment(ctx, o.dep);
   double context = o.context;
   if (context <= 0) context = (o.input > 0 || o.output > 0) ? o.input + o.output : 4096;
@@ -111,45 +114,58 @@ void add_train_options(CLI::App& train, TrainOptions& t) {
       "--fsdp",
       [&t](const std::string& v) {
         // PyTorch FSDP sharding strategies are ZeRO stages under other names.
-        const std::vector<std::pair<std::string, int>> table = {{"full", 3}, {"hybrid", 3}, {"grad-op", 2}, {"no-shard", 0}};
+        const std::vector<std::pair<std::string, int>> table = {
+            {"full", 3}, {"hybrid", 3}, {"grad-op", 2}, {"no-shard", 0}};
         std::vector<std::string> names;
         for (const auto& [k, z] : table) {
           if (k == v) t.fsdp_zero = z, t.names.fsdp = v;
           names.push_back(k);
         }
-        if (!t.fsdp_zero) throw CLI::ValidationError("--fsdp", "'" + v + "' is not one of full, hybrid, grad-op, no-shard" + did_you_mean(v, names));
+        if (!t.fsdp_zero)
+          throw CLI::ValidationError(
+              "--fsdp", "'" + v + "' is not one of full, hybrid, grad-op, no-shard" + did_you_mean(v, names));
       },
       "full | hybrid | grad-op | no-shard (PyTorch names for ZeRO 3 / 3 within --shard-group / 2 / 0)");
   add_count(train, "--shard-group", t.shard_group, "FSDP hybrid: GPUs per sharding group");
   add_count(train, "--micro-batch", t.micro_batch, "sequences per GPU per step (default 1)");
   add_count(train, "--seq", t.seq, "sequence length (default 2048)");
   // Enums: the typed value, and the name the report echoes.
-  add_choice(train, "--recompute", t.recompute, {{"none", Recompute::none}, {"selective", Recompute::selective}, {"full", Recompute::full}},
+  add_choice(train, "--recompute", t.recompute,
+             {{"none", Recompute::none}, {"selective", Recompute::selective}, {"full", Recompute::full}},
              "none | selective | full (default none)")
       ->each([&t](const std::string& v) { t.names.recompute = v; });
   add_choice(train, "--optimizer", t.optimizer,
-             {{"adamw", Optimizer::adamw}, {"adam", Optimizer::adam}, {"adam-8bit", Optimizer::adam8bit}, {"sgd", Optimizer::sgd},
+             {{"adamw", Optimizer::adamw},
+              {"adam", Optimizer::adam},
+              {"adam-8bit", Optimizer::adam8bit},
+              {"sgd", Optimizer::sgd},
               {"adafactor", Optimizer::adafactor}},
              "adamw | adam | adam-8bit | sgd | adafactor (default adamw)")
       ->each([&t](const std::string& v) { t.names.optimizer = v; });
   add_choice(train, "--precision", t.precision,
-             {{"bf16-mixed", Precision::bf16_mixed}, {"bf16", Precision::bf16}, {"fp8-mixed", Precision::fp8_mixed}, {"fp32", Precision::fp32}},
+             {{"bf16-mixed", Precision::bf16_mixed},
+              {"bf16", Precision::bf16},
+              {"fp8-mixed", Precision::fp8_mixed},
+              {"fp32", Precision::fp32}},
              "bf16-mixed | bf16 | fp8-mixed | fp32 (default bf16-mixed)")
       ->each([&t](const std::string& v) { t.names.precision = v; });
-  add_choice(train, "--offload", t.offload,
-             {{"none", Offload::none}, {"optimizer", Offload::optimizer}, {"optimizer+params", Offload::optimizer_params}},
-             "none | optimizer | optimizer+params (default none)")
+  add_choice(
+      train, "--offload", t.offload,
+      {{"none", Offload::none}, {"optimizer", Offload::optimizer}, {"optimizer+params", Offload::optimizer_params}},
+      "none | optimizer | optimizer+params (default none)")
       ->each([&t](const std::string& v) { t.names.offload = v; });
   train.add_option("--flash-attn", t.flash_attn, "FlashAttention on/off (default true)");
   train.add_flag("--sequence-parallel", t.sp, "Megatron sequence parallelism (splits norms/dropout over tp)");
-  add_real(train, "--overhead-gib", t.overhead_gib, "CUDA context + allocator reserve per GPU (default 1.5)", -1e-9, 1e4);
+  add_real(train, "--overhead-gib", t.overhead_gib, "CUDA context + allocator reserve per GPU (default 1.5)", -1e-9,
+           1e4);
   train.add_flag("--check", t.check, "exit 3 when it does not fit");
   add_choice(train, "--formula", t.deepspeed, {{"mlcalc", false}, {"deepspeed", true}},
              "mlcalc (default) | deepspeed (DeepSpeed's estimator formulas, ZeRO 2/3)");
   add_count(train, "--gpus-per-node", t.gpus_per_node, "deepspeed view: GPUs per node (default 8)");
   add_count(train, "--largest-layer", t.largest_layer, "deepspeed view: parameters of the largest module");
   train.add_option("--zero-init", t.zero_init, "deepspeed view: zero.Init used (default true)");
-  train.add_flag("--deepspeed-old-zero2", t.old_zero2, "deepspeed view: the pre-2024-06 ZeRO-2 formula 4P + 16P/N (what its docs print)");
+  train.add_flag("--deepspeed-old-zero2", t.old_zero2,
+                 "deepspeed view: the pre-2024-06 ZeRO-2 formula 4P + 16P/N (what its docs print)");
 }
 
 }  // namespace
@@ -163,7 +179,8 @@ Command vram_command() {
             sub.require_subcommand(1);
             *train_app = sub.add_subcommand("train", "training memory per GPU (ZeRO 0-3 / FSDP, activations, offload)");
             add_train_options(**train_app, *t);
-            CLI::App* infer = sub.add_subcommand("infer", "inference memory per GPU (weights, KV cache, state) and what fits");
+            CLI::App* infer =
+                sub.add_subcommand("infer", "inference memory per GPU (weights, KV cache, state) and what fits");
             add_deployment_options(*infer, i->dep, false);
             add_count(*infer, "--batch", i->batch, "concurrent sequences (default 1)");
             add_count(*infer, "--context", i->context, "tokens per sequence (default 4096, or input + output)");
@@ -175,8 +192,10 @@ Command vram_command() {
             infer->add_flag("--check", i->check, "exit 3 when it does not fit");
           },
           [t, i, train_app](Context& ctx) {
-            if ((*train_app)->parsed()) run_train(ctx, *t);
-            else run_infer(ctx, *i);
+            if ((*train_app)->parsed())
+              run_train(ctx, *t);
+            else
+              run_infer(ctx, *i);
           }};
 }
 

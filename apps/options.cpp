@@ -65,10 +65,14 @@ double parse_duration_s(const std::string& raw, const std::string& flag) {
   std::string unit(end);
   while (!unit.empty() && unit.front() == ' ') unit.erase(unit.begin());
   double mult = 0;
-  if (unit == "s" || unit == "sec") mult = 1;
-  else if (unit == "ms") mult = 1e-3;
-  else if (unit == "us") mult = 1e-6;
-  else if (unit == "min") mult = 60;
+  if (unit == "s" || unit == "sec")
+    mult = 1;
+  else if (unit == "ms")
+    mult = 1e-3;
+  else if (unit == "us")
+    mult = 1e-6;
+  else if (unit == "min")
+    mult = 60;
   if (end == s.c_str() || mult == 0)
     throw CLI::ValidationError(flag, "'" + raw + "' is not a duration with a unit (e.g. 50ms, 2s)");
   if (!std::isfinite(v) || v <= 0 || v * mult > 1e6)
@@ -77,22 +81,30 @@ double parse_duration_s(const std::string& raw, const std::string& flag) {
 }
 
 CLI::Option* add_count(CLI::App& app, const std::string& name, double& target, const std::string& desc) {
-  return app.add_option_function<std::string>(name, [&target, name](const std::string& s) { target = parse_count(s, name); }, desc)
+  return app
+      .add_option_function<std::string>(
+          name, [&target, name](const std::string& s) { target = parse_count(s, name); }, desc)
       ->type_name("N");
 }
 
-CLI::Option* add_count_list(CLI::App& app, const std::string& name, std::vector<double>& target, const std::string& desc) {
+CLI::Option* add_count_list(CLI::App& app, const std::string& name, std::vector<double>& target,
+                            const std::string& desc) {
   const std::string flag = name.substr(0, name.find(','));
-  return app.add_option_function<std::string>(name, [&target, flag](const std::string& s) { target = parse_count_list(s, flag); }, desc)
+  return app
+      .add_option_function<std::string>(
+          name, [&target, flag](const std::string& s) { target = parse_count_list(s, flag); }, desc)
       ->type_name("LIST");
 }
 
 CLI::Option* add_duration(CLI::App& app, const std::string& name, double& target_s, const std::string& desc) {
-  return app.add_option_function<std::string>(name, [&target_s, name](const std::string& s) { target_s = parse_duration_s(s, name); }, desc)
+  return app
+      .add_option_function<std::string>(
+          name, [&target_s, name](const std::string& s) { target_s = parse_duration_s(s, name); }, desc)
       ->type_name("DURATION");
 }
 
-CLI::Option* add_real(CLI::App& app, const std::string& name, double& target, const std::string& desc, double lo, double hi) {
+CLI::Option* add_real(CLI::App& app, const std::string& name, double& target, const std::string& desc, double lo,
+                      double hi) {
   return app
       .add_option_function<std::string>(
           name,
@@ -101,7 +113,8 @@ CLI::Option* add_real(CLI::App& app, const std::string& name, double& target, co
             const double v = std::strtod(s.c_str(), &end);
             if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(v))
               throw CLI::ValidationError(name, "'" + s + "' is not a number");
-            if (v <= lo || v > hi) throw CLI::ValidationError(name, fmt::format("must be > {} and <= {}, got '{}'", lo, hi, s));
+            if (v <= lo || v > hi)
+              throw CLI::ValidationError(name, fmt::format("must be > {} and <= {}, got '{}'", lo, hi, s));
             target = v;
           },
           desc)
@@ -134,14 +147,18 @@ void add_deployment_options(CLI::App& app, DeploymentOptions& o, bool perf) {
   add_int(app, "--pp", o.pp, "pipeline-parallel degree (default 1)", 1, 4096);
   add_int(app, "--ep", o.ep, "expert-parallel degree, MoE only; may span tp x dp (default 1)", 1, 4096);
   add_int(app, "--dp", o.dp, "data-parallel ranks that share the experts when --ep exceeds --tp (default 1)", 1, 4096);
-  app.add_flag("--dp-attention", o.dp_attention, "attention data-parallel across the TP group (MoE only; MLA KV not replicated)");
+  app.add_flag("--dp-attention", o.dp_attention,
+               "attention data-parallel across the TP group (MoE only; MLA KV not replicated)");
   add_dtype(app, "--weights", o.weights, "weight dtype (default: the checkpoint's)");
   add_dtype(app, "--kv-dtype", o.kv_dtype, "KV-cache dtype (default bf16)");
   add_dtype(app, "--state-dtype", o.state_dtype, "recurrent-state dtype (default bf16)");
-  app.add_option("--interconnect", o.interconnect, "scale-up link for TP/EP traffic inside a domain (default: the GPU's)");
-  app.add_option("--scale-out", o.scale_out, "network across scale-up domains for PP/DP/EP (default: the GPU's scale_out)");
+  app.add_option("--interconnect", o.interconnect,
+                 "scale-up link for TP/EP traffic inside a domain (default: the GPU's)");
+  app.add_option("--scale-out", o.scale_out,
+                 "network across scale-up domains for PP/DP/EP (default: the GPU's scale_out)");
   app.add_option("--allreduce", o.allreduce,
-                 "TP all-reduce: custom, one-shot, two-shot, vllm, nccl, ring, tree, nvls (default: the engine's, custom for vllm/sglang/trtllm)")
+                 "TP all-reduce: custom, one-shot, two-shot, vllm, nccl, ring, tree, nvls (default: the engine's, "
+                 "custom for vllm/sglang/trtllm)")
       ->check([](const std::string& v) {
         try {
           parse_allreduce_algo(v);
@@ -150,8 +167,10 @@ void add_deployment_options(CLI::App& app, DeploymentOptions& o, bool perf) {
         }
         return std::string();
       });
-  add_real(app, "--gpu-mem-util", o.gpu_mem_util, "fraction of GPU memory the engine may use (default: the engine's, vLLM 0.9)", 0, 1);
-  app.add_option("--engine", o.engine, "serving engine whose defaults apply: vllm (default), sglang, trtllm, llama.cpp, gpt-fast")
+  add_real(app, "--gpu-mem-util", o.gpu_mem_util,
+           "fraction of GPU memory the engine may use (default: the engine's, vLLM 0.9)", 0, 1);
+  app.add_option("--engine", o.engine,
+                 "serving engine whose defaults apply: vllm (default), sglang, trtllm, llama.cpp, gpt-fast")
       ->check([](const std::string& v) {
         for (const auto& id : engine_ids())
           if (lower(v) == id || lower(v) == "llamacpp" || lower(v) == "gptfast") return std::string();
@@ -159,7 +178,8 @@ void add_deployment_options(CLI::App& app, DeploymentOptions& o, bool perf) {
       });
   add_count(app, "--max-num-batched-tokens", o.max_num_batched_tokens,
             "token budget per forward step (default: the engine's, vLLM 8192 on >= 70 GiB GPUs but A100, else 2048)");
-  add_real(app, "--overhead-gib", o.overhead_gib, "runtime reserve per GPU: CUDA context, NCCL, allocator (default 1 GiB)", -1e-9, 1e4);
+  add_real(app, "--overhead-gib", o.overhead_gib,
+           "runtime reserve per GPU: CUDA context, NCCL, allocator (default 1 GiB)", -1e-9, 1e4);
   if (perf) {
     add_choice(app, "--mode", o.mode, {{"roofline", Mode::roofline}, {"realistic", Mode::realistic}},
                "roofline (upper bound) or realistic (default)");
@@ -198,8 +218,8 @@ Deployment make_deployment(Context& ctx, const DeploymentOptions& o) {
   const ComputeClass want = preferred_compute(d.arch->moe.num_experts > 0 ? d.experts : d.weights);
   d.peak = resolve_peak(g, want);
   if (d.peak.fell_back)
-    ctx.warn(fmt::format("{} has no {} tensor cores: matmuls run at its {} peak ({:.0f} TFLOP/s)", g.id, compute_class_name(want),
-                         compute_class_name(d.peak.used), d.peak.flop_per_s / kTera));
+    ctx.warn(fmt::format("{} has no {} tensor cores: matmuls run at its {} peak ({:.0f} TFLOP/s)", g.id,
+                         compute_class_name(want), compute_class_name(d.peak.used), d.peak.flop_per_s / kTera));
   d.eff = default_efficiency(d.mode, g, d.weights, d.peak.used);
   if (o.mem_eff > 0) d.eff.memory_bw = o.mem_eff, d.eff.memory_source = "--mem-eff";
   if (o.compute_eff > 0) d.eff.matmul = o.compute_eff, d.eff.matmul_source = "--compute-eff";
@@ -210,7 +230,8 @@ Deployment make_deployment(Context& ctx, const DeploymentOptions& o) {
   if (!so.empty()) {
     d.scale_out = &db.interconnect(so);
     if (d.scale_out->kind != "scale-out")
-      throw Error(fmt::format("--scale-out {}: {} is a {} link, not a network (pick one of kind scale-out: `mlcalc list interconnects`)",
+      throw Error(fmt::format("--scale-out {}: {} is a {} link, not a network (pick one of kind scale-out: `mlcalc "
+                              "list interconnects`)",
                               so, d.scale_out->id, d.scale_out->kind),
                   ErrorKind::usage);
   }
@@ -224,14 +245,18 @@ Deployment make_deployment(Context& ctx, const DeploymentOptions& o) {
       ctx.warn(fmt::format("{} has no scale-up link: TP/PP traffic goes over {}", g.id, link));
     }
     d.scale_up = &db.interconnect(link);
-    d.scale_up_domain = d.scale_up->kind == "scale-out" ? 1 : (g.scale_up_domain > 0 ? g.scale_up_domain : d.scale_up->domain_size);
+    d.scale_up_domain =
+        d.scale_up->kind == "scale-out" ? 1 : (g.scale_up_domain > 0 ? g.scale_up_domain : d.scale_up->domain_size);
     if (!o.interconnect.empty() && d.scale_up->domain_size > 0) d.scale_up_domain = d.scale_up->domain_size;
     if (d.scale_up_domain > 0 && std::max(d.tp, d.ep) > d.scale_up_domain)
-      ctx.warn(fmt::format("{} = {} exceeds the {}-GPU scale-up domain: its collectives run over {}", d.tp >= d.ep ? "tp" : "ep",
-                           std::max(d.tp, d.ep), d.scale_up_domain, d.scale_out ? d.scale_out->id : d.scale_up->id));
+      ctx.warn(fmt::format("{} = {} exceeds the {}-GPU scale-up domain: its collectives run over {}",
+                           d.tp >= d.ep ? "tp" : "ep", std::max(d.tp, d.ep), d.scale_up_domain,
+                           d.scale_out ? d.scale_out->id : d.scale_up->id));
     if (d.scale_up_domain > 0 && d.tp * d.pp > d.scale_up_domain && !d.scale_out)
-      ctx.warn(fmt::format("tp x pp = {} exceeds the {}-GPU scale-up domain of {} and no scale-out network is known "
-                           "(pass --scale-out)", d.tp * d.pp, d.scale_up_domain, g.id));
+      ctx.warn(
+          fmt::format("tp x pp = {} exceeds the {}-GPU scale-up domain of {} and no scale-out network is known "
+                      "(pass --scale-out)",
+                      d.tp * d.pp, d.scale_up_domain, g.id));
   }
   return d;
 }

@@ -26,10 +26,12 @@ double parse_duration_s(const std::string& s, const std::string& flag);
 int age_days(const std::string& iso);
 
 CLI::Option* add_count(CLI::App& app, const std::string& name, double& target, const std::string& desc);
-CLI::Option* add_count_list(CLI::App& app, const std::string& name, std::vector<double>& target, const std::string& desc);
+CLI::Option* add_count_list(CLI::App& app, const std::string& name, std::vector<double>& target,
+                            const std::string& desc);
 CLI::Option* add_duration(CLI::App& app, const std::string& name, double& target_s, const std::string& desc);
 /// A finite real in (lo, hi].
-CLI::Option* add_real(CLI::App& app, const std::string& name, double& target, const std::string& desc, double lo, double hi);
+CLI::Option* add_real(CLI::App& app, const std::string& name, double& target, const std::string& desc, double lo,
+                      double hi);
 /// A whole number in [lo, hi].
 CLI::Option* add_int(CLI::App& app, const std::string& name, int& target, const std::string& desc, int lo, int hi);
 CLI::Option* add_dtype(CLI::App& app, const std::string& name, std::optional<DType>& target, const std::string& desc);
@@ -61,14 +63,15 @@ CLI::Option* add_choice(CLI::App& app, const std::string& name, E& target, std::
 /// Model + GPU + parallelism + dtypes + efficiencies: what throughput, vram infer and cost share.
 struct DeploymentOptions {
   std::string model, gpu, interconnect, scale_out, allreduce;  ///< allreduce "" = the engine's
-  std::string engine;                 ///< --engine (default kDefaultEngine)
-  double max_num_batched_tokens = 0;  ///< --max-num-batched-tokens (0 = the engine's)
+  std::string engine;                                          ///< --engine (default kDefaultEngine)
+  double max_num_batched_tokens = 0;                           ///< --max-num-batched-tokens (0 = the engine's)
   int tp = 1, pp = 1, ep = 1, dp = 1;
   bool dp_attention = false;
   std::optional<DType> weights, kv_dtype;
   std::optional<DType> state_dtype = DType{DType::Kind::bf16};
   Mode mode = Mode::realistic;
-  double mem_eff = 0, compute_eff = 0, gpu_mem_util = 0, block_size = 16, overhead_gib = 1.0;  ///< gpu_mem_util 0 = the engine's
+  double mem_eff = 0, compute_eff = 0, gpu_mem_util = 0, block_size = 16,
+         overhead_gib = 1.0;  ///< gpu_mem_util 0 = the engine's
 };
 /// Adds --model --gpu --tp --pp --ep --weights --kv-dtype --state-dtype --interconnect
 /// --gpu-mem-util --overhead-gib and, when `perf`, --mode --mem-eff --compute-eff.
@@ -79,7 +82,7 @@ Deployment make_deployment(Context& ctx, const DeploymentOptions& o);
 /// Tokens per request, the engine's batch cap and latency targets.
 struct WorkloadOptions {
   double input = 128, output = 1, max_batch = -1;  ///< max_batch < 0 = the engine's
-  double tpot_slo_s = 0, ttft_slo_s = 0;  ///< 0 = none
+  double tpot_slo_s = 0, ttft_slo_s = 0;           ///< 0 = none
 };
 void add_workload_options(CLI::App& app, WorkloadOptions& o);
 

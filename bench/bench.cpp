@@ -40,16 +40,27 @@ static double median_ms(const std::string& bin, const std::vector<std::string>& 
 int main(int argc, char** argv) {
   const std::string bin = argc > 1 ? argv[1] : "./build/mlcalc";
   const int runs = 51;
-  struct Q { const char* what; std::vector<std::string> args; };
+  struct Q {
+    const char* what;
+    std::vector<std::string> args;
+  };
   const std::vector<Q> queries = {
       {"describe llama-3.1-8b --json", {"describe", "llama-3.1-8b", "--json"}},
-      {"throughput 9-row batch sweep", {"throughput", "-m", "llama-3.1-70b", "-g", "h100-sxm", "--tp", "4", "--batch", "1..256", "--json"}},
-      {"throughput --concurrency auto --tpot-slo 50ms", {"throughput", "-m", "llama-3.1-70b", "-g", "h100-sxm", "--tp", "4", "--concurrency", "auto", "--tpot-slo", "50ms", "--json"}},
-      {"vram train (ZeRO-3, max micro-batch)", {"vram", "train", "-m", "llama-3.1-70b", "-g", "h100-sxm", "--num-gpus", "64", "--zero", "3", "--seq", "8192", "--json"}},
-      {"vram infer (max batch, max context)", {"vram", "infer", "-m", "gpt-oss-120b", "-g", "h200-sxm", "--context", "32768", "--json"}},
+      {"throughput 9-row batch sweep",
+       {"throughput", "-m", "llama-3.1-70b", "-g", "h100-sxm", "--tp", "4", "--batch", "1..256", "--json"}},
+      {"throughput --concurrency auto --tpot-slo 50ms",
+       {"throughput", "-m", "llama-3.1-70b", "-g", "h100-sxm", "--tp", "4", "--concurrency", "auto", "--tpot-slo",
+        "50ms", "--json"}},
+      {"vram train (ZeRO-3, max micro-batch)",
+       {"vram", "train", "-m", "llama-3.1-70b", "-g", "h100-sxm", "--num-gpus", "64", "--zero", "3", "--seq", "8192",
+        "--json"}},
+      {"vram infer (max batch, max context)",
+       {"vram", "infer", "-m", "gpt-oss-120b", "-g", "h200-sxm", "--context", "32768", "--json"}},
       {"cost --provider runpod", {"cost", "-m", "qwen3-8b", "-g", "h100-sxm", "--provider", "runpod", "--json"}},
-      {"breakeven --api fireworks", {"breakeven", "-m", "qwen3-8b", "-g", "h100-sxm", "--gpu-price", "2.69", "--api", "fireworks", "--json"}},
-      {"throughput 9-row sweep --format csv", {"throughput", "-m", "llama-3.1-70b", "-g", "h100-sxm", "--tp", "4", "--batch", "1..256", "--format", "csv"}},
+      {"breakeven --api fireworks",
+       {"breakeven", "-m", "qwen3-8b", "-g", "h100-sxm", "--gpu-price", "2.69", "--api", "fireworks", "--json"}},
+      {"throughput 9-row sweep --format csv",
+       {"throughput", "-m", "llama-3.1-70b", "-g", "h100-sxm", "--tp", "4", "--batch", "1..256", "--format", "csv"}},
       {"validate (every shipped measurement) --json", {"validate", "--json"}},
   };
   std::printf("CLI queries, median of %d runs, wall time including process start-up:\n", runs);
@@ -57,14 +68,19 @@ int main(int argc, char** argv) {
 
   // In-process sweep: (model, gpu, tp, batch) decode-step evaluations on one core.
   Database db;
-  const std::vector<std::string> models = {"llama-3.1-8b", "llama-3.1-70b", "mixtral-8x7b", "deepseek-v3", "gpt-oss-120b", "jamba-1.5-mini"};
+  const std::vector<std::string> models = {"llama-3.1-8b", "llama-3.1-70b", "mixtral-8x7b",
+                                           "deepseek-v3",  "gpt-oss-120b",  "jamba-1.5-mini"};
   const std::vector<std::string> gpus = {"h100-sxm", "h200-sxm", "b200", "mi300x", "a100-sxm-80gb"};
   std::vector<Deployment> deps;
   for (const auto& m : models)
     for (const auto& g : gpus)
       for (int tp : {1, 2, 4, 8}) {
         const ModelEntry& me = db.model(m);
-        try { check_parallelism(me.arch, tp, 1, 1); } catch (...) { continue; }
+        try {
+          check_parallelism(me.arch, tp, 1, 1);
+        } catch (...) {
+          continue;
+        }
         Deployment d;
         d.arch = &me.arch;
         d.params = count_params(me.arch);
@@ -86,7 +102,9 @@ int main(int argc, char** argv) {
     sink += forward_step(d, batch, 4096).time;
   }
   const double s = std::chrono::duration<double>(clk::now() - t0).count();
-  std::printf("in-process: %ld (model, gpu, tp, batch) decode-step evaluations in %.3f s = %.2f million/s on one core (checksum %.3g)\n",
-              n, s, n / s / 1e6, sink);
+  std::printf(
+      "in-process: %ld (model, gpu, tp, batch) decode-step evaluations in %.3f s = %.2f million/s on one core "
+      "(checksum %.3g)\n",
+      n, s, n / s / 1e6, sink);
   return 0;
 }

@@ -19,11 +19,15 @@ namespace {
 constexpr double kDefaultNcclLatencyS = 20e-6;
 constexpr double kDefaultBusbwFraction = 0.8;
 
-double nccl_latency(const Interconnect& l) { return l.nccl_latency_s > 0 ? l.nccl_latency_s : kDefaultNcclLatencyS; }
+double nccl_latency(const Interconnect& l) {
+  return l.nccl_latency_s > 0 ? l.nccl_latency_s : kDefaultNcclLatencyS;
+}
 double nccl_busbw(const Interconnect& l) {
   return l.nccl_busbw_bytes_per_s > 0 ? l.nccl_busbw_bytes_per_s : kDefaultBusbwFraction * l.bandwidth_bytes_per_s;
 }
-double ring_factor(int n) { return 2.0 * (n - 1) / n; }
+double ring_factor(int n) {
+  return 2.0 * (n - 1) / n;
+}
 
 // NCCL ring: latency grows by one hop per rank; tree: two passes of log2(n) levels, and every
 // byte crosses a link twice (up and down the tree) instead of ring's 2(n-1)/n.
@@ -40,10 +44,13 @@ struct Custom {
   double latency, peer, busbw;
 };
 Custom custom_of(const Interconnect& l, bool vllm) {
-  if (vllm && l.vllm_ar_latency_s > 0) return {l.vllm_ar_latency_s, l.vllm_ar_peer_latency_s, l.vllm_ar_busbw_bytes_per_s};
+  if (vllm && l.vllm_ar_latency_s > 0)
+    return {l.vllm_ar_latency_s, l.vllm_ar_peer_latency_s, l.vllm_ar_busbw_bytes_per_s};
   return {l.custom_ar_latency_s, l.custom_ar_peer_latency_s, l.custom_ar_busbw_bytes_per_s};
 }
-double one_shot(const Custom& c, int n, double bytes) { return c.latency + c.peer * (n - 1) + (n - 1) * bytes / c.busbw; }
+double one_shot(const Custom& c, int n, double bytes) {
+  return c.latency + c.peer * (n - 1) + (n - 1) * bytes / c.busbw;
+}
 double two_shot(const Custom& c, int n, double bytes) {
   return 2.0 * (c.latency + c.peer * (n - 1)) + ring_factor(n) * bytes / c.busbw;
 }
@@ -55,23 +62,32 @@ double nvls(const Interconnect& l, int n, double bytes) {
 
 const char* allreduce_algo_name(AllReduceAlgo a) {
   switch (a) {
-    case AllReduceAlgo::custom: return "custom";
-    case AllReduceAlgo::one_shot: return "one-shot";
-    case AllReduceAlgo::two_shot: return "two-shot";
-    case AllReduceAlgo::vllm: return "vllm";
-    case AllReduceAlgo::nccl: return "nccl";
-    case AllReduceAlgo::nccl_ring: return "ring";
-    case AllReduceAlgo::nccl_tree: return "tree";
-    case AllReduceAlgo::nvls: return "nvls";
+    case AllReduceAlgo::custom:
+      return "custom";
+    case AllReduceAlgo::one_shot:
+      return "one-shot";
+    case AllReduceAlgo::two_shot:
+      return "two-shot";
+    case AllReduceAlgo::vllm:
+      return "vllm";
+    case AllReduceAlgo::nccl:
+      return "nccl";
+    case AllReduceAlgo::nccl_ring:
+      return "ring";
+    case AllReduceAlgo::nccl_tree:
+      return "tree";
+    case AllReduceAlgo::nvls:
+      return "nvls";
   }
   return "?";
 }
 
 AllReduceAlgo parse_allreduce_algo(const std::string& s) {
-  for (auto a : {AllReduceAlgo::custom, AllReduceAlgo::one_shot, AllReduceAlgo::two_shot, AllReduceAlgo::vllm, AllReduceAlgo::nccl,
-                 AllReduceAlgo::nccl_ring, AllReduceAlgo::nccl_tree, AllReduceAlgo::nvls})
+  for (auto a : {AllReduceAlgo::custom, AllReduceAlgo::one_shot, AllReduceAlgo::two_shot, AllReduceAlgo::vllm,
+                 AllReduceAlgo::nccl, AllReduceAlgo::nccl_ring, AllReduceAlgo::nccl_tree, AllReduceAlgo::nvls})
     if (s == allreduce_algo_name(a)) return a;
-  throw Error("unknown all-reduce '" + s + "' (custom, one-shot, two-shot, vllm, nccl, ring, tree, nvls)", ErrorKind::usage);
+  throw Error("unknown all-reduce '" + s + "' (custom, one-shot, two-shot, vllm, nccl, ring, tree, nvls)",
+              ErrorKind::usage);
 }
 
 CollectiveTime all_reduce(const Interconnect& l, AllReduceAlgo algo, int n, double bytes, bool ideal) {
@@ -90,17 +106,24 @@ CollectiveTime all_reduce(const Interconnect& l, AllReduceAlgo algo, int n, doub
   const char* who = algo == AllReduceAlgo::vllm && l.vllm_ar_latency_s > 0 ? "vllm" : "custom";
   if (algo == AllReduceAlgo::nvls && !has_nvls) algo = AllReduceAlgo::nccl;
   switch (algo) {
-    case AllReduceAlgo::one_shot: return {one_shot(c, n, bytes), "custom one-shot"};
-    case AllReduceAlgo::two_shot: return {two_shot(c, n, bytes), "custom two-shot"};
+    case AllReduceAlgo::one_shot:
+      return {one_shot(c, n, bytes), "custom one-shot"};
+    case AllReduceAlgo::two_shot:
+      return {two_shot(c, n, bytes), "custom two-shot"};
     case AllReduceAlgo::custom:
     case AllReduceAlgo::vllm: {
       const double a = one_shot(c, n, bytes), b = two_shot(c, n, bytes);
-      return a <= b ? CollectiveTime{a, std::string(who) + " one-shot"} : CollectiveTime{b, std::string(who) + " two-shot"};
+      return a <= b ? CollectiveTime{a, std::string(who) + " one-shot"}
+                    : CollectiveTime{b, std::string(who) + " two-shot"};
     }
-    case AllReduceAlgo::nccl_ring: return {nccl_ring(l, n, bytes), "nccl ring"};
-    case AllReduceAlgo::nccl_tree: return {nccl_tree(l, n, bytes), "nccl tree"};
-    case AllReduceAlgo::nvls: return {nvls(l, n, bytes), "nccl nvls"};
-    case AllReduceAlgo::nccl: break;
+    case AllReduceAlgo::nccl_ring:
+      return {nccl_ring(l, n, bytes), "nccl ring"};
+    case AllReduceAlgo::nccl_tree:
+      return {nccl_tree(l, n, bytes), "nccl tree"};
+    case AllReduceAlgo::nvls:
+      return {nvls(l, n, bytes), "nccl nvls"};
+    case AllReduceAlgo::nccl:
+      break;
   }
   const double r = nccl_ring(l, n, bytes), t = nccl_tree(l, n, bytes);
   return r <= t ? CollectiveTime{r, "nccl ring"} : CollectiveTime{t, "nccl tree"};
@@ -116,11 +139,15 @@ CollectiveTime one_pass(const Interconnect& l, int n, double bytes, bool ideal, 
 }
 }  // namespace
 
-CollectiveTime all_gather(const Interconnect& l, int n, double bytes, bool ideal) { return one_pass(l, n, bytes, ideal, "nccl all-gather"); }
+CollectiveTime all_gather(const Interconnect& l, int n, double bytes, bool ideal) {
+  return one_pass(l, n, bytes, ideal, "nccl all-gather");
+}
 CollectiveTime reduce_scatter(const Interconnect& l, int n, double bytes, bool ideal) {
   return one_pass(l, n, bytes, ideal, "nccl reduce-scatter");
 }
-CollectiveTime all_to_all(const Interconnect& l, int n, double bytes, bool ideal) { return one_pass(l, n, bytes, ideal, "nccl all-to-all"); }
+CollectiveTime all_to_all(const Interconnect& l, int n, double bytes, bool ideal) {
+  return one_pass(l, n, bytes, ideal, "nccl all-to-all");
+}
 
 CollectiveTime all_to_all_peer(const Interconnect& l, int n, double bytes, bool ideal) {
   const CollectiveTime nc = all_to_all(l, n, bytes, ideal);
@@ -135,8 +162,8 @@ CollectiveTime send_recv(const Interconnect& l, double bytes, bool ideal) {
   return {nccl_latency(l) + bytes / nccl_busbw(l), "nccl send/recv"};
 }
 
-CollectiveTime two_level(const std::string& kind, const Interconnect& up, const Interconnect& out, int per_node, int nodes,
-                         double bytes, bool ideal) {
+CollectiveTime two_level(const std::string& kind, const Interconnect& up, const Interconnect& out, int per_node,
+                         int nodes, double bytes, bool ideal) {
   if (per_node <= 1) {
     if (kind == "allreduce") return all_reduce(out, AllReduceAlgo::nccl, nodes, bytes, ideal);
     if (kind == "allgather") return all_gather(out, nodes, bytes, ideal);
@@ -153,7 +180,8 @@ CollectiveTime two_level(const std::string& kind, const Interconnect& up, const 
   auto stages = [&](double b) {
     std::vector<double> t;
     if (kind == "allreduce") {
-      t = {reduce_scatter(up, per_node, b, ideal).time_s, all_reduce(out, AllReduceAlgo::nccl, nodes, b / per_node, ideal).time_s,
+      t = {reduce_scatter(up, per_node, b, ideal).time_s,
+           all_reduce(out, AllReduceAlgo::nccl, nodes, b / per_node, ideal).time_s,
            all_gather(up, per_node, b, ideal).time_s};
     } else if (kind == "allgather") {
       t = {all_gather(out, nodes, b / per_node, ideal).time_s, all_gather(up, per_node, b, ideal).time_s};

@@ -44,8 +44,8 @@ CollectiveTime all_to_all_peer(const Interconnect& link, int ranks, double bytes
 /// each rail + all-gather in the node (NCCL's hierarchical/NVLS-tree scheme, nccl docs "Algorithms");
 /// all-gather = the inter-node gather of bytes/per_node per rail + the gather in the node; all-to-all
 /// sends (nodes-1)/nodes of each buffer through the rank's NIC. `kind`: allreduce | allgather | alltoall.
-CollectiveTime two_level(const std::string& kind, const Interconnect& up, const Interconnect& out, int per_node, int nodes,
-                         double bytes, bool ideal);
+CollectiveTime two_level(const std::string& kind, const Interconnect& up, const Interconnect& out, int per_node,
+                         int nodes, double bytes, bool ideal);
 
 /// Point-to-point transfer of `bytes` (pipeline hand-off).
 CollectiveTime send_recv(const Interconnect& link, double bytes, bool ideal);

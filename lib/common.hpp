@@ -14,14 +14,13 @@ enum class ErrorKind { input = 1, usage = 2 };
 /// The one exception type: a one-line, lowercase message; caught once in main().
 struct Error : std::runtime_error {
   ErrorKind kind;
-  explicit Error(const std::string& msg, ErrorKind k = ErrorKind::input)
-      : std::runtime_error(msg), kind(k) {}
+  explicit Error(const std::string& msg, ErrorKind k = ErrorKind::input) : std::runtime_error(msg), kind(k) {}
 };
 
-inline constexpr double kGiB = 1073741824.0;   ///< 2^30 bytes
-inline constexpr double kMiB = 1048576.0;      ///< 2^20 bytes
-inline constexpr double kGB = 1e9;             ///< 10^9 bytes
-inline constexpr double kTera = 1e12;          ///< 10^12
+inline constexpr double kGiB = 1073741824.0;  ///< 2^30 bytes
+inline constexpr double kMiB = 1048576.0;     ///< 2^20 bytes
+inline constexpr double kGB = 1e9;            ///< 10^9 bytes
+inline constexpr double kTera = 1e12;         ///< 10^12
 
 /// A whole number with thousands separators (8,030,261,248), for messages.
 std::string count_text(double v);

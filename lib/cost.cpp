@@ -43,7 +43,8 @@ const GpuOffer* cheapest_offer(const std::vector<GpuOffer>& offers, const std::s
                                const std::string& pricing) {
   const GpuOffer* best = nullptr;
   for (const auto& o : offers)
-    if (o.provider == provider && o.gpu == gpu && o.pricing == pricing && (!best || o.usd_per_gpu_hour < best->usd_per_gpu_hour))
+    if (o.provider == provider && o.gpu == gpu && o.pricing == pricing &&
+        (!best || o.usd_per_gpu_hour < best->usd_per_gpu_hour))
       best = &o;
   return best;
 }
@@ -54,17 +55,19 @@ Fleet evaluate_fleet(const Deployment& d, const FleetQuery& q) {
   f.query = q;
   f.num_gpus = q.num_gpus > 0 ? q.num_gpus : d.num_gpus();
   if (f.num_gpus % d.num_gpus() != 0)
-    throw Error("num-gpus " + std::to_string(f.num_gpus) + " is not a multiple of tp x pp = " + std::to_string(d.num_gpus()) +
-                " (one replica)");
+    throw Error("num-gpus " + std::to_string(f.num_gpus) +
+                " is not a multiple of tp x pp = " + std::to_string(d.num_gpus()) + " (one replica)");
   f.replicas = f.num_gpus / d.num_gpus();
   const Workload& w = q.workload;
   if (d.arch->max_context > 0 && w.input + w.output > double(d.arch->max_context) && !q.allow_long_context)
-    throw Error("input + output = " + count_text(w.input + w.output) + " tokens is beyond the model's max_position_embeddings " +
-                count_text(double(d.arch->max_context)) + "; shorten the request or pass --allow-long-context");
+    throw Error("input + output = " + count_text(w.input + w.output) +
+                " tokens is beyond the model's max_position_embeddings " + count_text(double(d.arch->max_context)) +
+                "; shorten the request or pass --allow-long-context");
   ServingLoad load = serving_load(d, w.input, w.output, q.max_batch);
   load.tpot_slo_s = q.tpot_slo_s, load.ttft_slo_s = q.ttft_slo_s;
   f.serving = evaluate_serving(d, load);
-  f.prefill_share = f.serving.prefill_share;  // share of GPU time in prefill chunks (docs/model.md "Serving engine model")
+  f.prefill_share =
+      f.serving.prefill_share;  // share of GPU time in prefill chunks (docs/model.md "Serving engine model")
   if (q.measured_tokens_per_s > 0) {
     f.output_tokens_per_s = q.measured_tokens_per_s;
     f.throughput_source = "--tokens-per-s (measured, whole setup)";
@@ -76,8 +79,8 @@ Fleet evaluate_fleet(const Deployment& d, const FleetQuery& q) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.1f", f.serving.output_tokens_per_s);
   f.throughput_source = std::string("mlcalc throughput --concurrency auto (") +
-                        (d.mode == Mode::roofline ? "roofline" : "realistic") + " mode): " +
-                        count_text(f.serving.concurrency) + " requests in flight per replica, " + buf +
+                        (d.mode == Mode::roofline ? "roofline" : "realistic") +
+                        " mode): " + count_text(f.serving.concurrency) + " requests in flight per replica, " + buf +
                         " output tok/s per replica x " + std::to_string(f.replicas) + " replicas";
   return f;
 }
@@ -92,7 +95,8 @@ SelfHosted self_hosted(const Fleet& f, double utilization) {
   return s;
 }
 
-CostReport evaluate_cost(const Fleet& f, double utilization, double requests_per_day, const std::vector<ApiOffer>& offers) {
+CostReport evaluate_cost(const Fleet& f, double utilization, double requests_per_day,
+                         const std::vector<ApiOffer>& offers) {
   CostReport r;
   r.fleet = f;
   const Workload& w = f.query.workload;
@@ -103,7 +107,8 @@ CostReport evaluate_cost(const Fleet& f, double utilization, double requests_per
     r.utilization = requests_per_day / r.capacity_requests_per_day;
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.0f", r.capacity_requests_per_day);
-    r.utilization_source = "--requests-per-day " + count_text(requests_per_day) + " of a capacity of " + buf + " requests/day";
+    r.utilization_source =
+        "--requests-per-day " + count_text(requests_per_day) + " of a capacity of " + buf + " requests/day";
     if (r.utilization > 1) {
       r.warnings.push_back(count_text(requests_per_day) + " requests/day exceed this setup's capacity of " + buf +
                            "/day: it needs about " + count_text(std::ceil(r.utilization) * f.num_gpus) +

@@ -11,9 +11,9 @@ namespace mlcalc {
 
 /// What to size a model at.
 struct DescribeQuery {
-  double context = 1;             ///< tokens per sequence
-  double batch = 1;               ///< sequences
-  std::optional<DType> weights;   ///< nullopt: the checkpoint's dtypes
+  double context = 1;            ///< tokens per sequence
+  double batch = 1;              ///< sequences
+  std::optional<DType> weights;  ///< nullopt: the checkpoint's dtypes
   DType kv{DType::Kind::bf16}, state{DType::Kind::bf16};
 };
 

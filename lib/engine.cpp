@@ -55,8 +55,9 @@ EngineProfile engine_profile(std::string_view id_in, const Gpu& gpu) {
     e.max_batched_tokens = mem < 35 * kGiB ? 2048 : (mem < 160 * kGiB ? 8192 : 16384);
     e.max_batch = 0;
     e.gpu_mem_util = 0.88;
-    e.source = "sgl-project/sglang@469c63e python/sglang/srt/server_args.py (chunked_prefill_size by GPU memory, "
-               "mem_fraction_static 0.88)";
+    e.source =
+        "sgl-project/sglang@469c63e python/sglang/srt/server_args.py (chunked_prefill_size by GPU memory, "
+        "mem_fraction_static 0.88)";
   } else if (id == "trtllm") {
     // TensorRT-LLM: BuildConfig max_batch_size 2048, max_num_tokens 8192, KV cache
     // free_gpu_memory_fraction 0.9 (NVIDIA/TensorRT-LLM@14e801d tensorrt_llm/builder.py BuildConfig);
@@ -73,8 +74,9 @@ EngineProfile engine_profile(std::string_view id_in, const Gpu& gpu) {
     // 22.4 ms ITL; NIM rows at concurrency 1 of wbing520/ai-performance-engineering@0e25b2e nim.csv,
     // cases S-20..S-29). Fitted on those rows; a delay in steps, not a constant.
     e.first_token_steps = 1;
-    e.source = "NVIDIA/TensorRT-LLM@14e801d tensorrt_llm/builder.py BuildConfig (max_batch_size 2048, "
-               "max_num_tokens 8192), kv_cache free_gpu_memory_fraction 0.9";
+    e.source =
+        "NVIDIA/TensorRT-LLM@14e801d tensorrt_llm/builder.py BuildConfig (max_batch_size 2048, "
+        "max_num_tokens 8192), kv_cache free_gpu_memory_fraction 0.9";
   } else if (id == "llama.cpp") {
     // llama.cpp server: n_parallel 1 slot, n_batch 2048 logical / n_ubatch 512 physical tokens per
     // step (ggml-org/llama.cpp@de93b99 common/common.h common_params); CUDA graphs for single-token

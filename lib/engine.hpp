@@ -11,19 +11,19 @@ namespace mlcalc {
 
 /// One engine's defaults, as its own code sets them for `gpu` (some depend on GPU memory).
 struct EngineProfile {
-  std::string id;                 ///< vllm | sglang | trtllm | llama.cpp | gpt-fast
-  std::string name;               ///< for output ("vLLM V1 (OpenAI server)")
-  double max_batch = 0;           ///< most running sequences (max_num_seqs); 0 = memory alone bounds it
-  double max_batched_tokens = 0;  ///< token budget of one forward step (decode + prefill tokens)
-  bool chunked_prefill = true;    ///< prompts split into budget-sized chunks mixed with decodes
-  bool continuous_batching = true;  ///< false: one request at a time (batch 1)
-  bool cuda_graphs = true;        ///< decode steps replayed as CUDA graphs (no per-kernel launch cost)
-  bool custom_allreduce = true;   ///< TP all-reduce by the engine's one-/two-shot kernel (else NCCL)
-  double gpu_mem_util = 0.9;      ///< share of GPU memory the engine takes for weights + KV + workspace
-  double seq_overhead_s = 0;      ///< host time per running sequence per step (scheduling, sampling)
+  std::string id;                    ///< vllm | sglang | trtllm | llama.cpp | gpt-fast
+  std::string name;                  ///< for output ("vLLM V1 (OpenAI server)")
+  double max_batch = 0;              ///< most running sequences (max_num_seqs); 0 = memory alone bounds it
+  double max_batched_tokens = 0;     ///< token budget of one forward step (decode + prefill tokens)
+  bool chunked_prefill = true;       ///< prompts split into budget-sized chunks mixed with decodes
+  bool continuous_batching = true;   ///< false: one request at a time (batch 1)
+  bool cuda_graphs = true;           ///< decode steps replayed as CUDA graphs (no per-kernel launch cost)
+  bool custom_allreduce = true;      ///< TP all-reduce by the engine's one-/two-shot kernel (else NCCL)
+  double gpu_mem_util = 0.9;         ///< share of GPU memory the engine takes for weights + KV + workspace
+  double seq_overhead_s = 0;         ///< host time per running sequence per step (scheduling, sampling)
   double stream_seq_overhead_s = 0;  ///< extra per sequence per step when serving clients online (detokenise, stream)
-  double first_token_steps = 0;   ///< decode steps between a prompt's last chunk and its first token reaching the client
-  std::string source;             ///< where each default comes from
+  double first_token_steps = 0;  ///< decode steps between a prompt's last chunk and its first token reaching the client
+  std::string source;            ///< where each default comes from
 };
 
 /// The profile of engine `id` (case-insensitive; "llamacpp" and "gptfast" accepted) on `gpu`.

@@ -5,11 +5,16 @@ namespace mlcalc {
 namespace {
 Peak slot(ComputeClass c) {
   switch (c) {
-    case ComputeClass::fp32: return Peak::fp32;
-    case ComputeClass::bf16: return Peak::bf16;
-    case ComputeClass::fp8: return Peak::fp8;
-    case ComputeClass::int8: return Peak::int8;
-    case ComputeClass::fp4: return Peak::fp4;
+    case ComputeClass::fp32:
+      return Peak::fp32;
+    case ComputeClass::bf16:
+      return Peak::bf16;
+    case ComputeClass::fp8:
+      return Peak::fp8;
+    case ComputeClass::int8:
+      return Peak::int8;
+    case ComputeClass::fp4:
+      return Peak::fp4;
   }
   return Peak::bf16;
 }
@@ -30,11 +35,16 @@ ResolvedPeak resolve_peak(const Gpu& gpu, ComputeClass want) {
 
 double measured_matmul_fraction(const Gpu& gpu, ComputeClass c) {
   switch (c) {
-    case ComputeClass::bf16: return gpu.eff_matmul_bf16;
-    case ComputeClass::fp8: return gpu.eff_matmul_fp8;
-    case ComputeClass::fp4: return gpu.eff_matmul_fp4;
-    case ComputeClass::int8: return gpu.eff_matmul_int8;
-    case ComputeClass::fp32: return 0;
+    case ComputeClass::bf16:
+      return gpu.eff_matmul_bf16;
+    case ComputeClass::fp8:
+      return gpu.eff_matmul_fp8;
+    case ComputeClass::fp4:
+      return gpu.eff_matmul_fp4;
+    case ComputeClass::int8:
+      return gpu.eff_matmul_int8;
+    case ComputeClass::fp32:
+      return 0;
   }
   return 0;
 }

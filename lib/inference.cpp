@@ -44,7 +44,8 @@ constexpr double kLayerOverheadS = 70e-6;
 constexpr double kSeqOverheadS = 0;
 constexpr double kAttnTokenS = 10e-9;
 constexpr const char* kOverheadSource =
-    "fitted: 70 us per layer on gpt-fast I-01/I-06 and NIM concurrency-1 rows; 10 ns per context token per attention layer "
+    "fitted: 70 us per layer on gpt-fast I-01/I-06 and NIM concurrency-1 rows; 10 ns per context token per attention "
+    "layer "
     "on H100 NIM rows (docs/model.md \"Efficiencies\")";
 }  // namespace
 
@@ -68,10 +69,12 @@ Efficiency default_efficiency(Mode mode, const Gpu& gpu, const DType& w, Compute
   const double m = measured_matmul_fraction(gpu, used);
   if (m > 0) {
     e.matmul = m;
-    e.matmul_source = "hardware-db " + gpu.id + " [efficiency] " + std::string(compute_class_name(used)) + ": " + gpu.eff_source;
+    e.matmul_source =
+        "hardware-db " + gpu.id + " [efficiency] " + std::string(compute_class_name(used)) + ": " + gpu.eff_source;
   } else {
     e.matmul = 0.70;
-    e.matmul_source = "default 0.70 (no " + std::string(compute_class_name(used)) + " matmul measurement for " + gpu.id + ")";
+    e.matmul_source =
+        "default 0.70 (no " + std::string(compute_class_name(used)) + " matmul measurement for " + gpu.id + ")";
   }
   // Weight-only int8/int4 decode kernels dequantize on the fly and stream below copy speed: a
   // factor on the memory-bandwidth fraction for weights, fitted together with kLayerOverheadS on
@@ -107,7 +110,9 @@ double mixer_params(const Architecture& a) {
 }
 
 // GPUs the routed experts are spread over: the TP group, or EP ranks when EP spans TP x DP.
-double expert_split(const Deployment& d) { return std::max(d.tp, d.ep); }
+double expert_split(const Deployment& d) {
+  return std::max(d.tp, d.ep);
+}
 
 }  // namespace
 
@@ -133,7 +138,9 @@ double kv_share(const Deployment& d) {
   return std::max(1.0 / d.tp, 1.0 / a.attn.num_kv_heads);
 }
 
-double round_up(double x, double m) { return m > 0 ? std::ceil(x / m) * m : x; }
+double round_up(double x, double m) {
+  return m > 0 ? std::ceil(x / m) * m : x;
+}
 
 // Expected distinct experts hit by `tokens` tokens with uniform top-k routing:
 // E * (1 - (1 - k/E)^tokens)  (docs/model.md "Mixture of experts").
@@ -180,7 +187,8 @@ Step forward_step(const Deployment& d, double batch, double context, double pref
   const bool ideal = !d.eff.measured_comm;
   // Pipeline: the step's sequences move as m = min(pp, sequences) micro-batches (vLLM runs pp
   // virtual engines; GPipe, Huang et al. 2019). Every micro-batch crosses all stages.
-  const double prompts_all = (prefill_tokens > 0 && prompt_len > 0) ? prefill_tokens / prompt_len : (prefill_tokens > 0 ? 1 : 0);
+  const double prompts_all =
+      (prefill_tokens > 0 && prompt_len > 0) ? prefill_tokens / prompt_len : (prefill_tokens > 0 ? 1 : 0);
   const double m = std::clamp(std::floor(batch + prompts_all), 1.0, pp);
   const double b = batch / m, pre = prefill_tokens / m, prompts = prompts_all / m;
   const double tokens = b + pre;  // rows of every GEMM in this micro-batch
@@ -193,13 +201,15 @@ Step forward_step(const Deployment& d, double batch, double context, double pref
   const double dense_bytes = ((layer_params - mixer) / tp + mixer) * wb;
   // Routed experts: the EP group holds tokens from tp x (ep/tp) ranks when EP spans DP ranks.
   const double group_tokens = tokens * std::max(1.0, double(d.ep) / d.tp);
-  const double expert_bytes = p.num_moe_layers * experts_touched(a.moe, group_tokens) * p.one_expert_per_layer * eb / expert_split(d);
+  const double expert_bytes =
+      p.num_moe_layers * experts_touched(a.moe, group_tokens) * p.one_expert_per_layer * eb / expert_split(d);
   const double head_bytes = head_params * wb / tp;
   const double kv_dec = b * kv_bytes_per_gpu_per_seq(d, context, false) * pp;  // all layers (undo the /pp)
   const double kv_pre = pre * kv_bytes_per_gpu_per_seq(d, 1, false) * pp;
   // Prefill attention (flash-attention tiles) reads a prompt's earlier KV once per chunk, not per
   // token: count each prompt in the step once, at half its length on average.
-  const double kv_pre_read = (prompts > 0 && prompt_len > 0) ? prompts * kv_bytes_per_gpu_per_seq(d, prompt_len / 2, false) * pp : 0;
+  const double kv_pre_read =
+      (prompts > 0 && prompt_len > 0) ? prompts * kv_bytes_per_gpu_per_seq(d, prompt_len / 2, false) * pp : 0;
   const double state = 2.0 * (b + prompts) * state_bytes_per_gpu_per_seq(d) * pp;
   // Decode attention floor (Efficiency::attn_token_s): context tokens x attention layers.
   double token_layers = 0;
@@ -217,7 +227,8 @@ Step forward_step(const Deployment& d, double batch, double context, double pref
   double pre_attn_flops = 0;
   if (pre > 0) {
     const double per_prompt = prompt_len > 0 ? prompt_len : pre;
-    pre_attn_flops = (pre / per_prompt) * (prefill_flops(a, p, per_prompt) - decode_flops_per_token(a, p, 0) * per_prompt) / tp;
+    pre_attn_flops =
+        (pre / per_prompt) * (prefill_flops(a, p, per_prompt) - decode_flops_per_token(a, p, 0) * per_prompt) / tp;
   }
 
   // Achieved rates. Small GEMMs: dense GEMMs see `tokens` rows; each expert sees tokens x k / E
@@ -230,7 +241,8 @@ Step forward_step(const Deployment& d, double batch, double context, double pref
   s.matmul_eff = d.eff.matmul * small(tokens);
   s.expert_matmul_eff = a.moe.num_experts > 0 ? d.eff.matmul * small(per_expert) : 0;
   const double fl_dense = d.peak.flop_per_s * s.matmul_eff, fl_expert = d.peak.flop_per_s * s.expert_matmul_eff;
-  const double fl_attn = d.peak.flop_per_s * s.matmul_eff, fl_head = d.peak.flop_per_s * d.eff.matmul * small(b + prompts);
+  const double fl_attn = d.peak.flop_per_s * s.matmul_eff,
+               fl_head = d.peak.flop_per_s * d.eff.matmul * small(b + prompts);
 
   // --- communication of all layers for one micro-batch ---
   const double act = tokens * a.hidden * d.act_bytes;
@@ -259,7 +271,8 @@ Step forward_step(const Deployment& d, double batch, double context, double pref
       // all-to-all to the EP ranks (DeepEP; DeepSeek-V3 report, arXiv:2412.19437 sec. 3.4).
       if (g.ffn == Ffn::none || !tp_link) continue;
       if (g.ffn == Ffn::moe && d.ep > 1 && ep_link)
-        comm += n * 2.0 * all_to_all_peer(*ep_link, d.ep, tokens / tp * a.moe.top_k * a.hidden * d.act_bytes, ideal).time_s;
+        comm +=
+            n * 2.0 * all_to_all_peer(*ep_link, d.ep, tokens / tp * a.moe.top_k * a.hidden * d.act_bytes, ideal).time_s;
       else
         comm += n * (all_gather(*tp_link, d.tp, act, ideal).time_s + reduce_scatter(*tp_link, d.tp, act, ideal).time_s);
       continue;
@@ -310,13 +323,15 @@ Step forward_step(const Deployment& d, double batch, double context, double pref
     // Realistic: communication follows the kernels it separates. Roofline: an engine may overlap it
     // with computation (TensorRT-LLM/SGLang overlap schedulers, DeepSeek-V3 report sec. 3.2.2),
     // so the bound takes the longer of the two.
-    const double t = ideal ? std::max(w.roof.total(), w.comm) : w.roof.total() + w.comm + d.eff.layer_overhead_s * layers;
+    const double t =
+        ideal ? std::max(w.roof.total(), w.comm) : w.roof.total() + w.comm + d.eff.layer_overhead_s * layers;
     sum_stage += t;
     if (t > slowest) slowest = t, worst = w, worst_layers = layers;
     if (k + 1 < P) {
       // Hand-off of the micro-batch's hidden states; it crosses the scale-out network where the
       // next stage sits in another scale-up domain (stages placed TP-group by TP-group).
-      const bool cross = d.scale_up_domain > 0 && (k * d.tp) / d.scale_up_domain != ((k + 1) * d.tp) / d.scale_up_domain;
+      const bool cross =
+          d.scale_up_domain > 0 && (k * d.tp) / d.scale_up_domain != ((k + 1) * d.tp) / d.scale_up_domain;
       const Interconnect* l = cross && d.scale_out ? d.scale_out : (d.scale_up ? d.scale_up : d.scale_out);
       if (l) handoffs += send_recv(*l, act, ideal).time_s;
     }
@@ -335,8 +350,10 @@ Step forward_step(const Deployment& d, double batch, double context, double pref
   s.t_overhead = d.eff.layer_overhead_s * worst_layers * m + fixed;
   s.t_bubble = s.time - (s.t_memory + s.t_compute + s.t_comm + s.t_overhead);
   if (s.t_bubble < 1e-15) s.t_bubble = 0;
-  if (s.t_comm > std::max(s.t_memory, s.t_compute)) s.bound = "communication";
-  else s.bound = s.t_compute > s.t_memory ? "compute" : "memory";
+  if (s.t_comm > std::max(s.t_memory, s.t_compute))
+    s.bound = "communication";
+  else
+    s.bound = s.t_compute > s.t_memory ? "compute" : "memory";
   return s;
 }
 
@@ -357,7 +374,8 @@ InferenceMemory inference_memory(const Deployment& d, double batch, double conte
   // sequences (vLLM profiles a dummy forward of max_num_batched_tokens at start-up; this is our
   // estimate of that peak, not a measurement).
   const double T = d.max_batched_tokens;
-  const double inter = std::max<double>(a.dense.intermediate, double(a.moe.expert_intermediate) * std::max(1, a.moe.top_k));
+  const double inter =
+      std::max<double>(a.dense.intermediate, double(a.moe.expert_intermediate) * std::max(1, a.moe.top_k));
   m.activations = T * (4.0 * a.hidden + 2.0 * inter / d.tp) * d.act_bytes + 256.0 * a.vocab * 4.0 / d.tp;
   m.other = d.runtime_overhead_bytes;
   m.total = m.weights + m.kv + m.state + m.activations + m.other;

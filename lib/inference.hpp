@@ -16,15 +16,15 @@ enum class Mode { roofline, realistic };
 
 /// Efficiency assumptions of one evaluation; each field says where its value came from.
 struct Efficiency {
-  double memory_bw = 1;        ///< achieved fraction of peak memory bandwidth (streaming bf16/fp8 weights)
-  double matmul = 1;           ///< achieved fraction of the dense matmul peak for large GEMMs
-  double dequant = 1;          ///< extra bandwidth factor of weight-only int8/int4 kernels
-  double step_overhead_s = 0;  ///< fixed time per forward step (scheduling, sampling, launch of the graph)
-  double layer_overhead_s = 0; ///< fixed time per layer per step (kernel prologues/epilogues, gaps)
-  double seq_overhead_s = 0;   ///< time per decoding sequence per step (sampling, detokenization, scheduling)
-  double small_gemm_rows = 0;  ///< GEMMs with M rows reach M/(M + this) of `matmul`
-  double attn_token_s = 0;     ///< decode attention floor: time per context token per attention layer
-  bool measured_comm = false;  ///< collectives at measured latency/bus bandwidth (else ideal: peak link, no latency)
+  double memory_bw = 1;         ///< achieved fraction of peak memory bandwidth (streaming bf16/fp8 weights)
+  double matmul = 1;            ///< achieved fraction of the dense matmul peak for large GEMMs
+  double dequant = 1;           ///< extra bandwidth factor of weight-only int8/int4 kernels
+  double step_overhead_s = 0;   ///< fixed time per forward step (scheduling, sampling, launch of the graph)
+  double layer_overhead_s = 0;  ///< fixed time per layer per step (kernel prologues/epilogues, gaps)
+  double seq_overhead_s = 0;    ///< time per decoding sequence per step (sampling, detokenization, scheduling)
+  double small_gemm_rows = 0;   ///< GEMMs with M rows reach M/(M + this) of `matmul`
+  double attn_token_s = 0;      ///< decode attention floor: time per context token per attention layer
+  bool measured_comm = false;   ///< collectives at measured latency/bus bandwidth (else ideal: peak link, no latency)
   std::string memory_source, matmul_source, overhead_source;
 };
 
@@ -37,19 +37,19 @@ struct Deployment {
   const Interconnect* scale_out = nullptr;  ///< network across scale-up domains (PP/DP/EP beyond the domain)
   int scale_up_domain = 0;                  ///< GPUs per scale-up domain (0 = all of the replica)
   int tp = 1, pp = 1, ep = 1;
-  int dp = 1;                ///< data-parallel ranks that share the experts (wide EP: ep may be up to tp x dp)
-  bool dp_attention = false; ///< attention data-parallel across the TP group (docs/model.md "Mixture of experts")
+  int dp = 1;                 ///< data-parallel ranks that share the experts (wide EP: ep may be up to tp x dp)
+  bool dp_attention = false;  ///< attention data-parallel across the TP group (docs/model.md "Mixture of experts")
   AllReduceAlgo allreduce = AllReduceAlgo::custom;  ///< TP all-reduce kind (serving engines: custom)
   DType weights, experts, kv{DType::Kind::bf16}, state{DType::Kind::bf16};
-  double act_bytes = 2;            ///< activation element size (bf16) on the wire
+  double act_bytes = 2;  ///< activation element size (bf16) on the wire
   Mode mode = Mode::realistic;
   Efficiency eff;
-  double gpu_mem_util = 0.9;       ///< fraction of GPU memory a serving engine may take
+  double gpu_mem_util = 0.9;          ///< fraction of GPU memory a serving engine may take
   double runtime_overhead_bytes = 0;  ///< CUDA context + allocator reserve per GPU
   double max_batched_tokens = 8192;   ///< tokens per forward step the engine sizes its workspace for
-  int block_size = 16;             ///< paged-KV block (tokens)
-  std::string engine = "vllm";     ///< serving engine whose defaults apply (engine.hpp)
-  ResolvedPeak peak{};             ///< compute peak used (after dtype fallback)
+  int block_size = 16;                ///< paged-KV block (tokens)
+  std::string engine = "vllm";        ///< serving engine whose defaults apply (engine.hpp)
+  ResolvedPeak peak{};                ///< compute peak used (after dtype fallback)
 
   int num_gpus() const { return tp * pp; }
   ParallelPlan plan() const { return {0, tp, pp, dp, 1, ep, dp_attention}; }
@@ -65,17 +65,17 @@ Efficiency default_efficiency(Mode mode, const Gpu& gpu, const DType& w, Compute
 /// Time of one forward step, per GPU of the slowest (average) pipeline stage.
 struct Step {
   double weight_bytes = 0, kv_bytes = 0, state_bytes = 0, total_bytes = 0;  ///< moved from HBM, per GPU
-  double flops = 0;                     ///< per GPU
+  double flops = 0;                                                         ///< per GPU
   double t_memory = 0;   ///< time of the kernels limited by memory bandwidth
   double t_compute = 0;  ///< time of the kernels limited by FLOP/s
   double t_comm = 0, t_overhead = 0;
-  double t_bubble = 0;   ///< pipeline: time a GPU idles per step (bubble, slower stages)
-  double time = 0;                      ///< seconds for the step (all pipeline stages for one token)
-  double matmul_eff = 0;                ///< efficiency used for the dense GEMMs (after small-GEMM reduction)
-  double expert_matmul_eff = 0;         ///< efficiency used for the expert GEMMs (tokens per expert)
-  double micro_batches = 1;             ///< pipeline micro-batches in flight
-  std::string bound;                    ///< memory | compute | communication
-  std::string allreduce;                ///< all-reduce that TP ran ("custom one-shot", "nccl ring", "none")
+  double t_bubble = 0;           ///< pipeline: time a GPU idles per step (bubble, slower stages)
+  double time = 0;               ///< seconds for the step (all pipeline stages for one token)
+  double matmul_eff = 0;         ///< efficiency used for the dense GEMMs (after small-GEMM reduction)
+  double expert_matmul_eff = 0;  ///< efficiency used for the expert GEMMs (tokens per expert)
+  double micro_batches = 1;      ///< pipeline micro-batches in flight
+  std::string bound;             ///< memory | compute | communication
+  std::string allreduce;         ///< all-reduce that TP ran ("custom one-shot", "nccl ring", "none")
 };
 
 /// One decode step for `batch` sequences at `context` tokens, with `prefill_tokens` prompt
@@ -89,8 +89,8 @@ Step prefill_step(const Deployment& d, double batch, double tokens);
 /// Per-GPU inference memory.
 struct InferenceMemory {
   double weights = 0, kv = 0, state = 0, activations = 0, other = 0, total = 0;
-  double capacity = 0;        ///< GPU memory
-  bool fits = false;          ///< total <= capacity * gpu_mem_util
+  double capacity = 0;  ///< GPU memory
+  bool fits = false;    ///< total <= capacity * gpu_mem_util
 };
 InferenceMemory inference_memory(const Deployment& d, double batch, double context);
 
@@ -113,7 +113,7 @@ struct BatchRow {
   double ttft_s = 0, tpot_s = 0, e2e_s = 0;
   double tokens_per_s_per_user = 0, output_tokens_per_s = 0, output_tokens_per_s_per_gpu = 0;
   double decode_tokens_per_s = 0;
-  double mbu = 0, mfu = 0;     ///< of the decode step
+  double mbu = 0, mfu = 0;  ///< of the decode step
   Step prefill, decode;
   InferenceMemory memory;
 };

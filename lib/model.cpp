@@ -9,37 +9,46 @@ namespace mlcalc {
 
 const char* mixer_name(Mixer m) {
   switch (m) {
-    case Mixer::none: return "none";
-    case Mixer::attention: return "attention";
-    case Mixer::mla: return "mla";
-    case Mixer::mamba1: return "mamba1";
-    case Mixer::mamba2: return "mamba2";
-    case Mixer::gdn: return "gated-deltanet";
+    case Mixer::none:
+      return "none";
+    case Mixer::attention:
+      return "attention";
+    case Mixer::mla:
+      return "mla";
+    case Mixer::mamba1:
+      return "mamba1";
+    case Mixer::mamba2:
+      return "mamba2";
+    case Mixer::gdn:
+      return "gated-deltanet";
   }
   return "?";
 }
 
 const char* window_name(Window w) {
   switch (w) {
-    case Window::full: return "full";
-    case Window::sliding: return "sliding";
-    case Window::chunked: return "chunked";
+    case Window::full:
+      return "full";
+    case Window::sliding:
+      return "sliding";
+    case Window::chunked:
+      return "chunked";
   }
   return "?";
 }
 
 namespace {
 
-// Feed-forward block: gated (SwiGLU/GeGLU, Shazeer 2020 arXiv:2002.05202) 3*h*I, plain 2*h*I (docs/model.md "Parameters");
-// biases: gated gate_up (2I) + down (h), plain fc1 (I) + fc2 (h).
+// Feed-forward block: gated (SwiGLU/GeGLU, Shazeer 2020 arXiv:2002.05202) 3*h*I, plain 2*h*I (docs/model.md
+// "Parameters"); biases: gated gate_up (2I) + down (h), plain fc1 (I) + fc2 (h).
 double ffn_params(double h, double I, bool gated, bool bias) {
   double p = (gated ? 3.0 : 2.0) * h * I;
   if (bias) p += (gated ? 2.0 * I : I) + h;
   return p;
 }
 
-// GQA attention (Ainslie et al. 2023 arXiv:2305.13245 sec. 2): h*(nq*d) + 2*h*(nkv*d) + (nq*d)*h (docs/model.md "Parameters"), plus the
-// q-side gate of Qwen3-Next (q_proj emits query and gate), biases, QK-norm (2*d), sinks.
+// GQA attention (Ainslie et al. 2023 arXiv:2305.13245 sec. 2): h*(nq*d) + 2*h*(nkv*d) + (nq*d)*h (docs/model.md
+// "Parameters"), plus the q-side gate of Qwen3-Next (q_proj emits query and gate), biases, QK-norm (2*d), sinks.
 double attention_params(const Architecture& a) {
   const auto& s = a.attn;
   const double h = a.hidden, q = double(s.num_heads) * s.head_dim, kv = double(s.num_kv_heads) * s.head_dim;
@@ -79,7 +88,8 @@ double mamba1_params(const Architecture& a) {
   return p;
 }
 
-// Mamba-2 (Dao & Gu 2024 arXiv:2405.21060 sec. 7; transformers NemotronHMamba2Mixer; docs/model.md "Parameters"): h*(2*d_inner + 2*G*N + H) + (d_inner + 2*G*N)*(conv+1)
+// Mamba-2 (Dao & Gu 2024 arXiv:2405.21060 sec. 7; transformers NemotronHMamba2Mixer; docs/model.md "Parameters"):
+// h*(2*d_inner + 2*G*N + H) + (d_inner + 2*G*N)*(conv+1)
 // + 3*H (A, D, dt_bias) + d_inner (gated norm) + d_inner*h.
 double mamba2_params(const Architecture& a) {
   const auto& s = a.ssm;
@@ -87,28 +97,37 @@ double mamba2_params(const Architecture& a) {
   return h * (2.0 * di + gn + s.num_heads) + (di + gn) * (s.d_conv + 1) + 3.0 * s.num_heads + di + di * h;
 }
 
-// Gated DeltaNet (Yang et al. 2024 arXiv:2412.06464; transformers Qwen3NextGatedDeltaNet; docs/model.md "Parameters"): h*(2*key_dim + 2*value_dim) [qkvz]
+// Gated DeltaNet (Yang et al. 2024 arXiv:2412.06464; transformers Qwen3NextGatedDeltaNet; docs/model.md "Parameters"):
+// h*(2*key_dim + 2*value_dim) [qkvz]
 // + h*2*n_v [ba] + (2*key_dim + value_dim)*conv + 2*n_v [dt_bias, A_log] + head_v [norm] + value_dim*h.
 double gdn_params(const Architecture& a) {
   const auto& s = a.ssm;
   const double h = a.hidden, kd = double(s.gdn_k_heads) * s.gdn_k_dim, vd = double(s.gdn_v_heads) * s.gdn_v_dim;
-  return h * (2.0 * kd + 2.0 * vd) + h * 2.0 * s.gdn_v_heads + (2.0 * kd + vd) * s.gdn_conv +
-         2.0 * s.gdn_v_heads + s.gdn_v_dim + vd * h;
+  return h * (2.0 * kd + 2.0 * vd) + h * 2.0 * s.gdn_v_heads + (2.0 * kd + vd) * s.gdn_conv + 2.0 * s.gdn_v_heads +
+         s.gdn_v_dim + vd * h;
 }
 
 double mixer_params(const Architecture& a, Mixer m) {
   switch (m) {
-    case Mixer::none: return 0;
-    case Mixer::attention: return attention_params(a);
-    case Mixer::mla: return mla_params(a);
-    case Mixer::mamba1: return mamba1_params(a);
-    case Mixer::mamba2: return mamba2_params(a);
-    case Mixer::gdn: return gdn_params(a);
+    case Mixer::none:
+      return 0;
+    case Mixer::attention:
+      return attention_params(a);
+    case Mixer::mla:
+      return mla_params(a);
+    case Mixer::mamba1:
+      return mamba1_params(a);
+    case Mixer::mamba2:
+      return mamba2_params(a);
+    case Mixer::gdn:
+      return gdn_params(a);
   }
   return 0;
 }
 
-double norm_params(const Architecture& a) { return (a.layernorm ? 2.0 : 1.0) * a.hidden; }
+double norm_params(const Architecture& a) {
+  return (a.layernorm ? 2.0 : 1.0) * a.hidden;
+}
 
 }  // namespace
 
@@ -217,7 +236,8 @@ double kv_bytes_per_sequence(const Architecture& a, double context, const DType&
 
 namespace {
 // Recurrent-state elements (conv + ssm) of ONE layer with mixer `m`, per sequence; 0 for
-// attention. vLLM vllm/model_executor/layers/mamba/mamba_utils.py MambaStateShapeCalculator (docs/model.md "Recurrent state").
+// attention. vLLM vllm/model_executor/layers/mamba/mamba_utils.py MambaStateShapeCalculator (docs/model.md "Recurrent
+// state").
 double state_elems_per_layer(const Architecture& a, Mixer m) {
   const auto& s = a.ssm;
   if (m == Mixer::mamba1) return double(s.d_conv - 1) * s.d_inner + double(s.d_inner) * s.d_state;
@@ -241,7 +261,9 @@ double state_bytes_per_sequence(const Architecture& a, const DType& state) {
 namespace {
 // A decode step reads and writes each layer's recurrent state and does a few FLOPs per element
 // (state update + output contraction): we count 4 FLOPs per element (an estimate).
-double ssm_flops_per_token(const Architecture& a, Mixer m) { return 4.0 * state_elems_per_layer(a, m); }
+double ssm_flops_per_token(const Architecture& a, Mixer m) {
+  return 4.0 * state_elems_per_layer(a, m);
+}
 
 double matmul_params(const Architecture& a, const ParamCounts& p) {
   // Input embedding and learned positions are gathers, not matmuls; a tied LM head still

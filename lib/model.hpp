@@ -25,7 +25,7 @@ struct LayerGroup {
   int num_layers = 0;
   Mixer mixer = Mixer::attention;
   Window window_kind = Window::full;
-  int64_t window = 0;   ///< tokens kept by a sliding/chunked layer (0 for full)
+  int64_t window = 0;  ///< tokens kept by a sliding/chunked layer (0 for full)
   Ffn ffn = Ffn::dense;
 };
 
@@ -54,10 +54,10 @@ struct FfnSpec {
 struct MoeSpec {
   int num_experts = 0, top_k = 0;
   int64_t expert_intermediate = 0;
-  int num_shared = 0;                ///< shared experts, each of shared_intermediate
+  int num_shared = 0;  ///< shared experts, each of shared_intermediate
   int64_t shared_intermediate = 0;
-  bool shared_gate = false;          ///< Qwen2-MoE/Qwen3-Next sigmoid gate on the shared expert
-  bool expert_bias = false;          ///< biases in the experts (gpt-oss)
+  bool shared_gate = false;  ///< Qwen2-MoE/Qwen3-Next sigmoid gate on the shared expert
+  bool expert_bias = false;  ///< biases in the experts (gpt-oss)
   bool router_bias = false;
 };
 
@@ -78,31 +78,31 @@ struct Architecture {
   std::string id, name, family;  ///< family = HF model_type
   int64_t vocab = 0, hidden = 0;
   int num_layers = 0;
-  int64_t max_context = 0;       ///< max_position_embeddings (0 = not stated)
+  int64_t max_context = 0;  ///< max_position_embeddings (0 = not stated)
   bool tied_embeddings = false;
-  int64_t learned_positions = 0; ///< rows of a learned position table (OPT, GPT-2/3)
-  bool layernorm = false;        ///< LayerNorm (weight + bias) instead of RMSNorm
-  int norms_per_sublayer = 1;    ///< Gemma 2/3: pre and post norms = 2
-  bool shared_block_norm = false;///< parallel attention + MLP read ONE norm per layer (GPT-J)
-  bool lm_head_bias = false;     ///< the untied LM head has a bias of vocab elements (GPT-J)
+  int64_t learned_positions = 0;   ///< rows of a learned position table (OPT, GPT-2/3)
+  bool layernorm = false;          ///< LayerNorm (weight + bias) instead of RMSNorm
+  int norms_per_sublayer = 1;      ///< Gemma 2/3: pre and post norms = 2
+  bool shared_block_norm = false;  ///< parallel attention + MLP read ONE norm per layer (GPT-J)
+  bool lm_head_bias = false;       ///< the untied LM head has a bias of vocab elements (GPT-J)
   AttentionSpec attn;
   MlaSpec mla;
   FfnSpec dense;
   MoeSpec moe;
   SsmSpec ssm;
   std::vector<LayerGroup> groups;
-  DType weight_dtype;            ///< checkpoint format of most weights
-  DType expert_dtype;            ///< checkpoint format of routed-expert weights
-  int mtp_layers = 0;            ///< multi-token-prediction modules (not counted in params)
+  DType weight_dtype;  ///< checkpoint format of most weights
+  DType expert_dtype;  ///< checkpoint format of routed-expert weights
+  int mtp_layers = 0;  ///< multi-token-prediction modules (not counted in params)
 };
 
 /// Parameter counts (elements).
 struct ParamCounts {
   double total = 0;
-  double active = 0;             ///< per token: top-k routed + shared experts + everything dense
-  double embedding = 0;          ///< input embedding table (+ learned positions)
-  double lm_head = 0;            ///< untied output projection (0 when tied)
-  double routed_experts = 0;     ///< all routed-expert weights
+  double active = 0;                ///< per token: top-k routed + shared experts + everything dense
+  double embedding = 0;             ///< input embedding table (+ learned positions)
+  double lm_head = 0;               ///< untied output projection (0 when tied)
+  double routed_experts = 0;        ///< all routed-expert weights
   double one_expert_per_layer = 0;  ///< elements of one routed expert (one layer)
   int num_moe_layers = 0;
 };

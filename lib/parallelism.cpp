@@ -5,7 +5,9 @@
 namespace mlcalc {
 
 namespace {
-std::string s(long long v) { return std::to_string(v); }
+std::string s(long long v) {
+  return std::to_string(v);
+}
 }  // namespace
 
 std::vector<std::string> validate(const Architecture* a, const ParallelPlan& p) {
@@ -27,8 +29,10 @@ std::vector<std::string> validate(const Architecture* a, const ParallelPlan& p) 
   if (!a) return e;
   const bool moe = a->moe.num_experts > 0;
   if (p.dp_attention && !moe)
-    e.push_back("--dp-attention given for " + a->id + ", a dense model (attention data parallelism pairs with expert-parallel MoE layers)");
-  if (p.ep > 1 && !moe) e.push_back("ep " + s(p.ep) + " given for " + a->id + ", which has no experts (ep needs a MoE model)");
+    e.push_back("--dp-attention given for " + a->id +
+                ", a dense model (attention data parallelism pairs with expert-parallel MoE layers)");
+  if (p.ep > 1 && !moe)
+    e.push_back("ep " + s(p.ep) + " given for " + a->id + ", which has no experts (ep needs a MoE model)");
   if (p.ep > 1 && moe && a->moe.num_experts % p.ep != 0)
     e.push_back("ep " + s(p.ep) + " does not divide the " + s(a->moe.num_experts) + " experts of " + a->id);
   const bool has_attention = kv_layers(*a) > 0;
@@ -63,8 +67,8 @@ double mixer_params_per_layer(const Architecture& a, Mixer m) {
     const auto& l = a.mla;
     const double H = a.attn.num_heads, qk = l.qk_nope_head_dim + l.qk_rope_head_dim;
     const double q = l.q_lora_rank > 0 ? h * l.q_lora_rank + double(l.q_lora_rank) * H * qk : h * H * qk;
-    return q + h * (l.kv_lora_rank + l.qk_rope_head_dim) + double(l.kv_lora_rank) * H * (l.qk_nope_head_dim + l.v_head_dim) +
-           H * l.v_head_dim * h;
+    return q + h * (l.kv_lora_rank + l.qk_rope_head_dim) +
+           double(l.kv_lora_rank) * H * (l.qk_nope_head_dim + l.v_head_dim) + H * l.v_head_dim * h;
   }
   return 0;
 }

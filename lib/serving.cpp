@@ -31,9 +31,9 @@ double md1_wait_s(double rate_per_s, double service_s) {
 namespace {
 
 // Budget room (in prompts' worth) at which closed-loop clients stay in step: 2, fitted on the NVIDIA
-// NIM genai-perf grid rows with 2000- and 7000-token prompts (wbing520/ai-performance-engineering@0e25b2e code/ch10_inference/inference_gpu_cluster_sizing/dataset/nim.csv:
-// TTFT there is 0.3-0.5x a full burst and ITL carries the rest of the prefill), docs/model.md
-// "Serving engine model".
+// NIM genai-perf grid rows with 2000- and 7000-token prompts (wbing520/ai-performance-engineering@0e25b2e
+// code/ch10_inference/inference_gpu_cluster_sizing/dataset/nim.csv: TTFT there is 0.3-0.5x a full burst and ITL carries
+// the rest of the prefill), docs/model.md "Serving engine model".
 constexpr double kMergeRoom = 2.0;
 
 std::string gib(double bytes) {
@@ -42,7 +42,9 @@ std::string gib(double bytes) {
   return buf;
 }
 
-bool fits_at(const Deployment& d, double context) { return max_sequences(d, context) >= 1; }
+bool fits_at(const Deployment& d, double context) {
+  return max_sequences(d, context) >= 1;
+}
 
 // The smallest change that makes the replica fit: a larger TP (that the model's heads allow) or
 // narrower weights.
@@ -77,7 +79,8 @@ double slot_cap(const Deployment& d, const ServingLoad& w, double kv_cap, std::s
   double cap = kv_cap;
   why = "memory";
   if (w.max_batch > 0 && w.max_batch < cap) cap = w.max_batch, why = "max-batch";
-  if (w.max_batched_tokens > 0 && std::floor(w.max_batched_tokens) < cap) cap = std::floor(w.max_batched_tokens), why = "token-budget";
+  if (w.max_batched_tokens > 0 && std::floor(w.max_batched_tokens) < cap)
+    cap = std::floor(w.max_batched_tokens), why = "token-budget";
   (void)d;
   return cap;
 }
@@ -138,17 +141,23 @@ Serving closed_loop(const Deployment& d, const ServingLoad& w, double C, double 
   // below: a shorter blended cycle would serve more prompt tokens than the steps hold; the shortfall
   // is prompts waiting, added to TTFT.
   own += std::max(0.0, (own_burst + (O - 1) * tpot_burst) - (own + (O - 1) * s.tpot_s));
-  own += w.first_token_steps * s.decode.time;  // the first token's trip to the client (engine profile)
+  own += w.first_token_steps * s.decode.time;     // the first token's trip to the client (engine profile)
   const double cycle = own + (O - 1) * s.tpot_s;  // one slot's request, first token to last
-  const double rate = B / cycle;                   // Little's law on the B slots
+  const double rate = B / cycle;                  // Little's law on the B slots
   s.concurrency = C;
   s.running = B;
-  s.e2e_s = C / rate;                              // Little's law on the C clients
+  s.e2e_s = C / rate;  // Little's law on the C clients
   s.queue_s = s.e2e_s - cycle;
   s.ttft_s = own + s.queue_s;
   s.prefill_wait_s = in_step * (mean - std::ceil(I / std::max(chunk, 1.0) - 1e-9)) * s.step.time;
   s.chunk_tokens = chunk;
-  s.mixed_step_fraction = O > 1 ? (in_step * h + (1 - in_step) * std::min(O - 1, (B - 1) * std::ceil(I / std::max(1.0, std::min(std::max(1.0, T - (B - 1)), I)) - 1e-9))) / (O - 1) : 0;
+  s.mixed_step_fraction =
+      O > 1 ? (in_step * h +
+               (1 - in_step) *
+                   std::min(O - 1,
+                            (B - 1) * std::ceil(I / std::max(1.0, std::min(std::max(1.0, T - (B - 1)), I)) - 1e-9))) /
+                  (O - 1)
+            : 0;
   s.prefill_tokens_per_step = B * I / (steps + (O - 1));
   const double without = b_w >= 1 ? forward_step(d, b_w, ctx).time : 0;
   s.prefill_share = std::clamp(steps * (s.step.time - without) / cycle, 0.0, 1.0);
@@ -176,8 +185,8 @@ Serving open_loop(const Deployment& d, const ServingLoad& w, double rate, double
     }
     s.decode = forward_step(d, std::max(b, 1.0), ctx);
     s.step = I > 0 ? forward_step(d, b, ctx, p, I) : s.decode;
-    const double steps_per_s = I > 0 ? rate * I / p : 0;              // chunk steps needed per second
-    const double g = steps_per_s * (s.step.time - s.decode.time);      // time share added by prefill
+    const double steps_per_s = I > 0 ? rate * I / p : 0;           // chunk steps needed per second
+    const double g = steps_per_s * (s.step.time - s.decode.time);  // time share added by prefill
     // Prefill server: full chunk steps take `room` prompt tokens each, so a prompt's service is its
     // share of one (prompts arriving during a step share the next, so only a full budget queues).
     const double service = I > 0 ? I / room * forward_step(d, b, ctx, room, I).time : 0;
@@ -242,7 +251,8 @@ Serving evaluate_serving(const Deployment& d_in, const ServingLoad& w) {
   // Online serving (clients or an arrival rate) streams every token to its client: the engine's
   // frontend cost per running sequence per step adds to the offline one (engine.hpp).
   Deployment d = d_in;
-  if ((w.concurrency > 0 || w.request_rate > 0) && d.mode == Mode::realistic) d.eff.seq_overhead_s += w.stream_seq_overhead_s;
+  if ((w.concurrency > 0 || w.request_rate > 0) && d.mode == Mode::realistic)
+    d.eff.seq_overhead_s += w.stream_seq_overhead_s;
   Serving s;
   s.engine = d.engine;
   const double context = w.input + w.output;
@@ -261,7 +271,8 @@ Serving evaluate_serving(const Deployment& d_in, const ServingLoad& w) {
     return x;
   };
   auto ok = [&](const Serving& x) {
-    return x.feasible && (w.tpot_slo_s <= 0 || x.tpot_s <= w.tpot_slo_s) && (w.ttft_slo_s <= 0 || x.ttft_s <= w.ttft_slo_s);
+    return x.feasible && (w.tpot_slo_s <= 0 || x.tpot_s <= w.tpot_slo_s) &&
+           (w.ttft_slo_s <= 0 || x.ttft_s <= w.ttft_slo_s);
   };
   auto slo_name = [&](const Serving& x) {
     return (w.tpot_slo_s > 0 && x.tpot_s > w.tpot_slo_s) ? "tpot-slo" : "ttft-slo";
@@ -279,14 +290,16 @@ Serving evaluate_serving(const Deployment& d_in, const ServingLoad& w) {
     x.max_request_rate = lo;
     if (!x.feasible) {
       char buf[160];
-      std::snprintf(buf, sizeof buf, "request rate %.4g req/s exceeds what this replica sustains (about %.4g req/s, %s-bound)",
+      std::snprintf(buf, sizeof buf,
+                    "request rate %.4g req/s exceeds what this replica sustains (about %.4g req/s, %s-bound)",
                     w.request_rate, lo, x.limited_by == "rate" ? "prefill/compute" : x.limited_by.c_str());
       x.problem = buf;
       clear_figures(x);
     } else if (!ok(x)) {
       x.feasible = false;
       x.limited_by = slo_name(x);
-      x.problem = std::string("the ") + (x.limited_by == "tpot-slo" ? "TPOT" : "TTFT") + " target is not met at this request rate";
+      x.problem = std::string("the ") + (x.limited_by == "tpot-slo" ? "TPOT" : "TTFT") +
+                  " target is not met at this request rate";
       clear_figures(x);
     }
     return x;

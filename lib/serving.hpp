@@ -12,42 +12,42 @@ namespace mlcalc {
 
 /// What is asked of the replica.
 struct ServingLoad {
-  double input = 0, output = 1;      ///< prompt and generated tokens per request
-  double concurrency = 0;            ///< closed loop: clients, each sending its next request when the last ends; 0 = auto
-  double request_rate = 0;           ///< open loop: Poisson arrivals per second (0 = closed loop)
-  double max_batch = 256;            ///< engine cap on running sequences (max_num_seqs); 0 = none
-  double max_batched_tokens = 8192;  ///< engine token budget per step (decode + prefill tokens)
-  bool chunked_prefill = true;       ///< prompts split across steps (else whole prompts per step)
-  double first_token_steps = 0;      ///< decode steps before the first token reaches the client (engine)
+  double input = 0, output = 1;  ///< prompt and generated tokens per request
+  double concurrency = 0;        ///< closed loop: clients, each sending its next request when the last ends; 0 = auto
+  double request_rate = 0;       ///< open loop: Poisson arrivals per second (0 = closed loop)
+  double max_batch = 256;        ///< engine cap on running sequences (max_num_seqs); 0 = none
+  double max_batched_tokens = 8192;       ///< engine token budget per step (decode + prefill tokens)
+  bool chunked_prefill = true;            ///< prompts split across steps (else whole prompts per step)
+  double first_token_steps = 0;           ///< decode steps before the first token reaches the client (engine)
   double tpot_slo_s = 0, ttft_slo_s = 0;  ///< 0 = none
-  double stream_seq_overhead_s = 0;  ///< online (clients, rate): host time per streamed sequence per step
+  double stream_seq_overhead_s = 0;       ///< online (clients, rate): host time per streamed sequence per step
 };
 
 /// Steady state of the replica. When `fits` is false (weights or one request do not fit) or
 /// `feasible` is false (rate beyond capacity, SLOs unmet), the latency and throughput fields are 0
 /// and mean nothing: reports print them as null and show `problem`.
 struct Serving {
-  std::string engine;                   ///< engine id the scheduler defaults came from
-  bool fits = true;                     ///< weights + workspace + one request's KV fit
-  bool feasible = true;                 ///< the workload can be served (rate, SLOs)
-  std::string problem;                  ///< why not, naming a fix ("try --tp 2 or --weights fp8")
-  double concurrency = 0;               ///< requests in the system (closed loop: clients)
-  double running = 0;                   ///< requests holding a KV slot (decoding or prefilling)
-  double max_concurrency_memory = 0;    ///< KV-memory bound on running requests
+  std::string engine;                 ///< engine id the scheduler defaults came from
+  bool fits = true;                   ///< weights + workspace + one request's KV fit
+  bool feasible = true;               ///< the workload can be served (rate, SLOs)
+  std::string problem;                ///< why not, naming a fix ("try --tp 2 or --weights fp8")
+  double concurrency = 0;             ///< requests in the system (closed loop: clients)
+  double running = 0;                 ///< requests holding a KV slot (decoding or prefilling)
+  double max_concurrency_memory = 0;  ///< KV-memory bound on running requests
   double output_tokens_per_s = 0, total_tokens_per_s = 0, requests_per_s = 0;
   double ttft_s = 0, tpot_s = 0, e2e_s = 0;
-  double queue_s = 0;                   ///< part of TTFT spent waiting for a slot (beyond the KV/max-batch cap)
-  double prefill_wait_s = 0;            ///< part of TTFT spent behind other prompts
-  double chunk_tokens = 0;              ///< prompt tokens in a step that carries prefill
-  double mixed_step_fraction = 0;       ///< share of a request's decode steps that also carry prefill
-  double prefill_tokens_per_step = 0;   ///< prompt tokens per step, averaged over all steps
-  double prefill_share = 0;             ///< share of GPU time spent on prefill
-  double max_request_rate = 0;          ///< open loop: the largest sustainable rate (req/s)
-  double in_step_share = 1;             ///< closed loop: share of clients in step (burst) vs spread out
-  double spread_step_s = 0;             ///< closed loop: a step with one client's prompt chunk beside the others' decodes
-  std::string limited_by;               ///< fixed | memory | max-batch | token-budget | tpot-slo | ttft-slo | rate
-  Step step;                            ///< a step carrying a prefill chunk
-  Step decode;                          ///< a decode-only step at the running batch
+  double queue_s = 0;                  ///< part of TTFT spent waiting for a slot (beyond the KV/max-batch cap)
+  double prefill_wait_s = 0;           ///< part of TTFT spent behind other prompts
+  double chunk_tokens = 0;             ///< prompt tokens in a step that carries prefill
+  double mixed_step_fraction = 0;      ///< share of a request's decode steps that also carry prefill
+  double prefill_tokens_per_step = 0;  ///< prompt tokens per step, averaged over all steps
+  double prefill_share = 0;            ///< share of GPU time spent on prefill
+  double max_request_rate = 0;         ///< open loop: the largest sustainable rate (req/s)
+  double in_step_share = 1;            ///< closed loop: share of clients in step (burst) vs spread out
+  double spread_step_s = 0;  ///< closed loop: a step with one client's prompt chunk beside the others' decodes
+  std::string limited_by;    ///< fixed | memory | max-batch | token-budget | tpot-slo | ttft-slo | rate
+  Step step;                 ///< a step carrying a prefill chunk
+  Step decode;               ///< a decode-only step at the running batch
 };
 
 /// The serving load for `d` with its engine's scheduler defaults (max batch, token budget,

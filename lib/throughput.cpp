@@ -10,8 +10,9 @@ ThroughputReport evaluate_throughput(const Deployment& d, const ThroughputQuery&
   r.query = q;
   const Architecture& a = *d.arch;
   if (a.max_context > 0 && q.input + q.output > double(a.max_context) && !q.allow_long_context)
-    throw Error("input + output = " + count_text(q.input + q.output) + " tokens is beyond the model's max_position_embeddings " +
-                count_text(double(a.max_context)) + "; shorten the request or pass --allow-long-context");
+    throw Error("input + output = " + count_text(q.input + q.output) +
+                " tokens is beyond the model's max_position_embeddings " + count_text(double(a.max_context)) +
+                "; shorten the request or pass --allow-long-context");
   if (a.max_context > 0 && q.input + q.output > double(a.max_context))
     r.warnings.push_back("input + output = " + count_text(q.input + q.output) +
                          " tokens is beyond the model's max_position_embeddings " + count_text(double(a.max_context)));
@@ -32,7 +33,8 @@ ThroughputReport evaluate_throughput(const Deployment& d, const ThroughputQuery&
       throw Error(s.problem);
     }
     if (s.fits && w.concurrency > s.max_concurrency_memory)
-      r.warnings.push_back("concurrency " + count_text(w.concurrency) + " exceeds the " + count_text(s.max_concurrency_memory) +
+      r.warnings.push_back("concurrency " + count_text(w.concurrency) + " exceeds the " +
+                           count_text(s.max_concurrency_memory) +
                            " requests the KV memory holds: the rest wait for a slot (in TTFT)");
     r.serving = s;
     r.load = w;

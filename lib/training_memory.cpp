@@ -59,9 +59,11 @@ void check_train_setup(const TrainSetup& s) {
   if (s.offload == Offload::optimizer_params && s.zero != 3)
     throw Error("offloading parameters needs ZeRO-3 (or FSDP full sharding)");
   if (s.shard_group > 0 && (dp % s.shard_group != 0))
-    throw Error("shard-group " + std::to_string(s.shard_group) + " must divide the data-parallel degree " + std::to_string(dp));
+    throw Error("shard-group " + std::to_string(s.shard_group) + " must divide the data-parallel degree " +
+                std::to_string(dp));
   if (s.arch && s.arch->attn.num_heads % s.tp != 0 && kv_layers(*s.arch) > 0)
-    throw Error("tp " + std::to_string(s.tp) + " does not divide the " + std::to_string(s.arch->attn.num_heads) + " attention heads");
+    throw Error("tp " + std::to_string(s.tp) + " does not divide the " + std::to_string(s.arch->attn.num_heads) +
+                " attention heads");
   if (s.arch && s.pp > s.arch->num_layers) throw Error("pp exceeds the number of layers");
 }
 
@@ -76,14 +78,16 @@ double layer_activation_bytes(const Architecture& a, const LayerGroup& g, double
   double replicated = 0, split = 0;
   if (g.mixer == Mixer::attention || g.mixer == Mixer::mla) {
     const double q = double(a.attn.num_heads) * a.attn.head_dim / h;
-    const double kv = (g.mixer == Mixer::mla ? double(a.attn.num_heads) * a.attn.head_dim : double(a.attn.num_kv_heads) * a.attn.head_dim) / h;
+    const double kv = (g.mixer == Mixer::mla ? double(a.attn.num_heads) * a.attn.head_dim
+                                             : double(a.attn.num_kv_heads) * a.attn.head_dim) /
+                      h;
     const double v = g.mixer == Mixer::mla ? double(a.attn.num_heads) * a.mla.v_head_dim / h : kv;
     replicated += 2 + 2 + (dropout ? 1 : 0);  // norm input, QKV input, output dropout mask
     split += 2 * q + 2 * kv + 2 * v + 2 * q;  // Q, K, V, attention output (= projection input)
   } else if (g.mixer != Mixer::none) {
     // SSM mixers (estimate, not from the paper): norm + input, the in_proj outputs and the
     // conv/scan outputs, ~10 bytes per d_inner element per token.
-    const double di = g.mixer == Mixer::mamba1 ? double(a.ssm.d_inner)
+    const double di = g.mixer == Mixer::mamba1   ? double(a.ssm.d_inner)
                       : g.mixer == Mixer::mamba2 ? double(a.ssm.num_heads) * a.ssm.head_dim
                                                  : double(a.ssm.gdn_v_heads) * a.ssm.gdn_v_dim;
     replicated += 4;
@@ -91,8 +95,10 @@ double layer_activation_bytes(const Architecture& a, const LayerGroup& g, double
   }
   if (g.ffn != Ffn::none) {
     double inter = 0, copies = 1;
-    if (g.ffn == Ffn::dense) inter = double(a.dense.intermediate);
-    else inter = double(a.moe.expert_intermediate) * a.moe.top_k + double(a.moe.shared_intermediate) * a.moe.num_shared;
+    if (g.ffn == Ffn::dense)
+      inter = double(a.dense.intermediate);
+    else
+      inter = double(a.moe.expert_intermediate) * a.moe.top_k + double(a.moe.shared_intermediate) * a.moe.num_shared;
     // plain: activation input + output (2 * 2I); gated: gate, up, act(gate), product (4 * 2I)
     copies = a.dense.gated ? 4 : 2;
     replicated += 2 + 2 + (dropout ? 1 : 0);  // norm input, MLP input, dropout mask
@@ -105,7 +111,7 @@ double layer_activation_bytes(const Architecture& a, const LayerGroup& g, double
     const double kept = g.window_kind == Window::full ? s : std::min(s, double(g.window));
     scores = (dropout ? 5.0 : 2.0) * a.attn.num_heads * kept / h;  // per sbh unit: 5as/h
   }
-  if (sp) return sbh * (replicated + split + scores) / t;   // TP + SP: everything split
+  if (sp) return sbh * (replicated + split + scores) / t;  // TP + SP: everything split
   return sbh * (replicated + (split + scores) / t);
 }
 
@@ -157,8 +163,8 @@ double activation_bytes_per_sample(const TrainSetup& s, double* logits_out) {
   const double seq = s.seq / s.cp;  // context parallelism splits the sequence
   double per_sample = 0;
   for (const auto& g : a.groups)
-    per_sample += g.num_layers * layer_activation_bytes(a, g, seq, 1, s.tp, s.sequence_parallel, s.recompute,
-                                                        s.flash_attn, s.dropout);
+    per_sample += g.num_layers *
+                  layer_activation_bytes(a, g, seq, 1, s.tp, s.sequence_parallel, s.recompute, s.flash_attn, s.dropout);
   // Pipeline 1F1B: the first stage holds pp micro-batches of its L/pp layers, i.e. the
   // activations of all L layers for one micro-batch (Korthikanti Eq. 5, independent of p).
   // Full recompute still runs one layer's full activations during its backward pass.
@@ -198,9 +204,12 @@ TrainMemory training_memory(const TrainSetup& s) {
   // reduce_bucket_size default 5e8 elements, 16-bit), capped by the local parameter count;
   // plain DDP buckets are 25 MiB (PyTorch bucket_cap_mb default).
   const double local = s.params / (double(s.tp) * s.pp);
-  if (s.zero == 3) m.buffers = 2.0 * 2.0 * s.largest_layer_params / s.tp;
-  else if (s.zero >= 1) m.buffers = 2.0 * std::min(5e8, local);
-  else m.buffers = s.num_gpus > 1 ? 25.0 * kMiB : 0.0;
+  if (s.zero == 3)
+    m.buffers = 2.0 * 2.0 * s.largest_layer_params / s.tp;
+  else if (s.zero >= 1)
+    m.buffers = 2.0 * std::min(5e8, local);
+  else
+    m.buffers = s.num_gpus > 1 ? 25.0 * kMiB : 0.0;
   m.overhead = s.overhead_bytes;
   m.total = m.weights + m.gradients + m.optimizer + m.activations + m.logits + m.buffers + m.overhead;
   return m;
@@ -239,7 +248,8 @@ DeepSpeedEstimate deepspeed_estimate(double P, double L, int gpus_per_node, int 
     } else {
       e.gpu_bytes = old_zero2 ? 4 * P + std::trunc(16 * P / N) : 2 * P + std::trunc(18 * P / N);
       e.cpu_bytes = P * 4 * gpus_per_node * 1.5;
-      e.formula = old_zero2 ? "ZeRO-2 (before 2024-06): gpu 4P + int(16P/N)" : "ZeRO-2 (since 2024-06, PR #5099): gpu 2P + int(18P/N)";
+      e.formula = old_zero2 ? "ZeRO-2 (before 2024-06): gpu 4P + int(16P/N)"
+                            : "ZeRO-2 (since 2024-06, PR #5099): gpu 2P + int(18P/N)";
     }
     return e;
   }
@@ -247,15 +257,18 @@ DeepSpeedEstimate deepspeed_estimate(double P, double L, int gpus_per_node, int 
   const double largest = 4 * L;
   if (off_param && off_opt) {
     e.gpu_bytes = largest;
-    e.cpu_bytes = zero_init ? P * 18 * 1.5 / num_nodes : std::max(P * 18 * 1.5 / num_nodes, P * 4 * gpus_per_node * 1.5);
+    e.cpu_bytes =
+        zero_init ? P * 18 * 1.5 / num_nodes : std::max(P * 18 * 1.5 / num_nodes, P * 4 * gpus_per_node * 1.5);
     e.formula = "ZeRO-3 offload params+optimizer: gpu 4L";
   } else if (off_opt) {
     e.gpu_bytes = largest + std::trunc(2 * P / N);
-    e.cpu_bytes = zero_init ? P * 16 * 1.5 / num_nodes : std::max(P * 16 * 1.5 / num_nodes, P * 4 * gpus_per_node * 1.5);
+    e.cpu_bytes =
+        zero_init ? P * 16 * 1.5 / num_nodes : std::max(P * 16 * 1.5 / num_nodes, P * 4 * gpus_per_node * 1.5);
     e.formula = "ZeRO-3 offload optimizer: gpu 4L + int(2P/N)";
   } else {
     e.gpu_bytes = largest + std::trunc(18 * P / N);
-    e.cpu_bytes = zero_init ? L * 4 * gpus_per_node * 1.5 : std::max(L * 4 * gpus_per_node * 1.5, P * 4 * gpus_per_node * 1.5);
+    e.cpu_bytes =
+        zero_init ? L * 4 * gpus_per_node * 1.5 : std::max(L * 4 * gpus_per_node * 1.5, P * 4 * gpus_per_node * 1.5);
     e.formula = "ZeRO-3: gpu 4L + int(18P/N)";
   }
   return e;

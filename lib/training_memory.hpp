@@ -26,24 +26,24 @@ struct TrainSetup {
   double expert_params = 0;            ///< of which routed experts (sharded by ep)
   double largest_layer_params = 0;     ///< biggest single module (ZeRO-3 gather buffer)
   int num_gpus = 1, tp = 1, pp = 1, cp = 1, ep = 1;
-  int zero = 0;                        ///< 0..3
-  int shard_group = 0;                 ///< FSDP hybrid: shard within groups of this size (0 = all DP ranks)
+  int zero = 0;         ///< 0..3
+  int shard_group = 0;  ///< FSDP hybrid: shard within groups of this size (0 = all DP ranks)
   double micro_batch = 1, seq = 2048;
   Recompute recompute = Recompute::none;
   bool flash_attn = true, sequence_parallel = false, dropout = false;
   Precision precision = Precision::bf16_mixed;
   Optimizer optimizer = Optimizer::adamw;
   Offload offload = Offload::none;
-  double overhead_bytes = 0;           ///< CUDA context + allocator fragmentation
+  double overhead_bytes = 0;  ///< CUDA context + allocator fragmentation
 };
 
 /// Per-GPU training memory, bytes.
 struct TrainMemory {
-  int dp = 1;                    ///< data-parallel degree
-  int shard = 1;                 ///< ranks the ZeRO/FSDP states are sharded over
+  int dp = 1;     ///< data-parallel degree
+  int shard = 1;  ///< ranks the ZeRO/FSDP states are sharded over
   double weights = 0, gradients = 0, optimizer = 0, activations = 0, logits = 0, buffers = 0, overhead = 0;
   double total = 0;
-  double cpu = 0;                ///< host memory per GPU when offloading
+  double cpu = 0;                     ///< host memory per GPU when offloading
   double activations_per_sample = 0;  ///< activations + logits per micro-batch sample
 };
 
@@ -56,7 +56,7 @@ TrainMemory training_memory(const TrainSetup& s);
 /// (Korthikanti et al. 2022 Table 2, generalized to GQA, gated and MoE MLPs, window-free).
 /// `dropout` adds the dropout masks of the paper's GPT model (off for modern LLMs).
 double layer_activation_bytes(const Architecture& a, const LayerGroup& g, double s, double b, int tp, bool sp,
-                               Recompute r, bool flash, bool dropout);
+                              Recompute r, bool flash, bool dropout);
 
 /// Parameters of the biggest single module: the embedding, a dense MLP matrix or an expert
 /// matrix (what ZeRO-3 gathers at once; DeepSpeed's "largest layer").

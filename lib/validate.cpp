@@ -10,7 +10,9 @@
 
 namespace mlcalc {
 
-bool is_time_quantity(const std::string& q) { return q.size() > 2 && q.compare(q.size() - 2, 2, "_s") == 0 && q.find("per_s") == std::string::npos; }
+bool is_time_quantity(const std::string& q) {
+  return q.size() > 2 && q.compare(q.size() - 2, 2, "_s") == 0 && q.find("per_s") == std::string::npos;
+}
 
 std::optional<double> predict_inference(const Deployment& d, const ValidationCase& c, const std::string& q) {
   const double in = c.input_tokens, out = c.output_tokens;
@@ -54,9 +56,9 @@ std::optional<double> predict_collective(const Interconnect& link, const Interco
   } else if (*c.collective == "allreduce") {
     // vLLM's kernel is measured apart from the TensorRT-LLM/SGLang one; NCCL's symmetric-memory
     // kernels are one-shot peer-memory reductions like the custom ones (NCCL 2.27 release notes).
-    const AllReduceAlgo a = algo == "custom-oneshot" ? AllReduceAlgo::vllm
+    const AllReduceAlgo a = algo == "custom-oneshot"                           ? AllReduceAlgo::vllm
                             : algo == "custom-trtllm" || algo == "nccl-symmem" ? AllReduceAlgo::custom
-                                                                                : AllReduceAlgo::nccl;
+                                                                               : AllReduceAlgo::nccl;
     t = all_reduce(link, a, n, bytes, ideal).time_s;
     factor = 2.0 * (n - 1) / n;  // nccl-tests busbw = algbw x 2(n-1)/n (PERFORMANCE.md)
   } else if (*c.collective == "allgather") {
@@ -77,8 +79,8 @@ std::optional<double> predict_collective(const Interconnect& link, const Interco
   return std::nullopt;
 }
 
-ValidationRow make_row(const ValidationCase& c, const std::string& quantity, double measured, std::optional<double> predicted,
-                       std::optional<double> roofline) {
+ValidationRow make_row(const ValidationCase& c, const std::string& quantity, double measured,
+                       std::optional<double> predicted, std::optional<double> roofline) {
   ValidationRow r;
   r.id = c.id;
   r.group = c.group;
@@ -89,7 +91,9 @@ ValidationRow make_row(const ValidationCase& c, const std::string& quantity, dou
   r.predicted = predicted;
   r.roofline = roofline;
   if (predicted && measured > 0) r.ratio = *predicted / measured;
-  if (roofline) r.roofline_holds = is_time_quantity(quantity) ? *roofline <= measured * (1 + 1e-9) : *roofline >= measured * (1 - 1e-9);
+  if (roofline)
+    r.roofline_holds =
+        is_time_quantity(quantity) ? *roofline <= measured * (1 + 1e-9) : *roofline >= measured * (1 - 1e-9);
   if (!predicted) r.skipped = "not expressible";
   return r;
 }

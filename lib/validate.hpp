@@ -15,11 +15,11 @@ namespace mlcalc {
 struct ValidationRow {
   std::string id, group, quantity, engine, source, config;
   double measured = 0;
-  std::optional<double> predicted;       ///< realistic mode; nullopt when not expressible
-  std::optional<double> roofline;        ///< roofline mode
-  std::optional<double> ratio;           ///< predicted / measured
-  std::optional<bool> roofline_holds;    ///< the roofline is at least as fast as the measurement
-  std::string skipped;                   ///< why there is no prediction ("" = predicted)
+  std::optional<double> predicted;     ///< realistic mode; nullopt when not expressible
+  std::optional<double> roofline;      ///< roofline mode
+  std::optional<double> ratio;         ///< predicted / measured
+  std::optional<bool> roofline_holds;  ///< the roofline is at least as fast as the measurement
+  std::string skipped;                 ///< why there is no prediction ("" = predicted)
 };
 
 /// Error figures of a set of rows (those with a prediction).
@@ -54,8 +54,8 @@ std::optional<double> predict_collective(const Interconnect& link, const Interco
                                          const std::string& quantity, bool ideal);
 
 /// A row from a measurement and the two predictions.
-ValidationRow make_row(const ValidationCase& c, const std::string& quantity, double measured, std::optional<double> predicted,
-                       std::optional<double> roofline);
+ValidationRow make_row(const ValidationCase& c, const std::string& quantity, double measured,
+                       std::optional<double> predicted, std::optional<double> roofline);
 
 /// Groups in order of first appearance, each with per-quantity figures.
 std::vector<ValidationGroup> summarize(const std::vector<ValidationRow>& rows);

@@ -21,20 +21,20 @@ struct ValidationCase {
   int tp = 1, pp = 1, ep = 1;
 
   // Inference cases (empty / unset for collectives).
-  std::string model;                        ///< mlcalc model id
-  std::string weights;                      ///< mlcalc dtype name
+  std::string model;    ///< mlcalc model id
+  std::string weights;  ///< mlcalc dtype name
   std::optional<std::string> kv_dtype;
   double input_tokens = 0, output_tokens = 0;  ///< TOML `input`, `output`
-  std::optional<double> batch;              ///< static batch size
-  std::optional<double> concurrency;        ///< closed-loop concurrency
-  bool concurrency_max = false;             ///< concurrency = "max" (offline max-throughput)
-  std::optional<double> gpu_mem_util;       ///< fraction of free GPU memory given to the KV cache
+  std::optional<double> batch;                 ///< static batch size
+  std::optional<double> concurrency;           ///< closed-loop concurrency
+  bool concurrency_max = false;                ///< concurrency = "max" (offline max-throughput)
+  std::optional<double> gpu_mem_util;          ///< fraction of free GPU memory given to the KV cache
 
   // Collective cases (group "collectives").
-  std::optional<std::string> collective;    ///< allreduce | allgather | alltoall | reducescatter
-  std::optional<std::string> algorithm;     ///< nccl, custom-oneshot, custom-twoshot, nvls, ...
+  std::optional<std::string> collective;  ///< allreduce | allgather | alltoall | reducescatter
+  std::optional<std::string> algorithm;   ///< nccl, custom-oneshot, custom-twoshot, nvls, ...
   std::optional<int> ranks, nodes;
-  std::optional<double> message_bytes;      ///< TOML `bytes`
+  std::optional<double> message_bytes;  ///< TOML `bytes`
   std::optional<bool> cuda_graph;
 
   /// Measured quantities in SI, in file order: tpot_s, ttft_s, e2e_s, output_tokens_per_s,

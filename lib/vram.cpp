@@ -58,10 +58,12 @@ TrainMemoryReport evaluate_train_memory(const TrainSetup& s, const TrainNames& n
   if (s.arch && s.arch->max_context > 0 && s.seq > double(s.arch->max_context))
     r.warnings.push_back("seq " + count_text(s.seq) + " is beyond the model's max_position_embeddings " +
                          count_text(double(s.arch->max_context)));
-  if (!s.arch) r.warnings.push_back("--params gives model states only: activations, logits and gather buffers are omitted");
+  if (!s.arch)
+    r.warnings.push_back("--params gives model states only: activations, logits and gather buffers are omitted");
   if (s.sequence_parallel && s.tp == 1) r.warnings.push_back("--sequence-parallel has no effect with tp 1");
   r.memory = training_memory(s);
-  if (s.zero > 0 && r.memory.dp == 1) r.warnings.push_back("ZeRO with one data-parallel rank shards nothing: no saving");
+  if (s.zero > 0 && r.memory.dp == 1)
+    r.warnings.push_back("ZeRO with one data-parallel rank shards nothing: no saving");
   r.state = state_bytes(s.precision, s.optimizer);
   if (gpu) {
     r.fits = r.memory.total <= gpu->memory_bytes;

@@ -14,16 +14,17 @@ struct InferMemoryReport {
   Deployment dep;
   double batch = 1, context = 4096;
   InferenceMemory memory;
-  double usable_bytes = 0;                 ///< GPU memory x gpu_mem_util
-  double max_batch = 0;                    ///< most sequences of `context` tokens that fit
-  std::optional<double> max_context;       ///< longest context at `batch`; nullopt = unbounded (window layers only)
-  bool max_context_capped = false;         ///< max_context was cut to the model's max_position_embeddings
-  double kv_capacity_tokens = 0;           ///< tokens of KV the free memory holds
+  double usable_bytes = 0;            ///< GPU memory x gpu_mem_util
+  double max_batch = 0;               ///< most sequences of `context` tokens that fit
+  std::optional<double> max_context;  ///< longest context at `batch`; nullopt = unbounded (window layers only)
+  bool max_context_capped = false;    ///< max_context was cut to the model's max_position_embeddings
+  double kv_capacity_tokens = 0;      ///< tokens of KV the free memory holds
   double kv_bytes_per_token_per_gpu = 0;
   std::vector<std::string> warnings;
 };
 /// `allow_long_context`: do not cap max_context at the model's max_position_embeddings.
-InferMemoryReport evaluate_infer_memory(const Deployment& d, double batch, double context, bool allow_long_context = false);
+InferMemoryReport evaluate_infer_memory(const Deployment& d, double batch, double context,
+                                        bool allow_long_context = false);
 
 /// Longest context whose paged KV and state for `batch` sequences fit in kv_budget_bytes (bisection:
 /// KV grows piecewise-linearly when window layers saturate); nullopt when unbounded; 0 when nothing fits.
@@ -38,7 +39,7 @@ struct TrainNames {
 struct TrainMemoryReport {
   TrainSetup setup;
   TrainNames names;
-  const Gpu* gpu = nullptr;                ///< nullptr: no GPU given (no fits / headroom)
+  const Gpu* gpu = nullptr;  ///< nullptr: no GPU given (no fits / headroom)
   TrainMemory memory;
   StateBytes state;
   std::optional<bool> fits;

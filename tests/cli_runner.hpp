@@ -30,8 +30,10 @@ inline std::vector<std::string> split_args(const std::string& s) {
   char quote = 0;
   for (char c : s) {
     if (quote) {
-      if (c == quote) quote = 0;
-      else cur += c;
+      if (c == quote)
+        quote = 0;
+      else
+        cur += c;
     } else if (c == '\'' || c == '"') {
       quote = c, any = true;
     } else if (c == ' ' || c == '\t') {
@@ -60,8 +62,10 @@ inline Run mlcalc(const std::string& args, const std::string& env = "") {
   r.out = out.str();
   r.err = err.str();
   if (!env.empty()) {
-    if (saved) ::setenv(name.c_str(), saved->c_str(), 1);
-    else ::unsetenv(name.c_str());
+    if (saved)
+      ::setenv(name.c_str(), saved->c_str(), 1);
+    else
+      ::unsetenv(name.c_str());
   }
   return r;
 }

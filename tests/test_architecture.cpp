@@ -35,7 +35,8 @@ TEST_CASE("architecture: the core includes no TOML, JSON or CLI header") {
 }
 
 TEST_CASE("architecture: lib/ and apps/ cite only sources users have") {
-  const std::regex bad(R"(MODELING\.md|\.\./shared|shared/reference|cases(-2)?\.md|model-configs\.md|hardware-specs\.md)");
+  const std::regex bad(
+      R"(MODELING\.md|\.\./shared|shared/reference|cases(-2)?\.md|model-configs\.md|hardware-specs\.md)");
   for (const char* dir : {"lib", "apps"})
     for (const auto& e : fs::recursive_directory_iterator(fs::path(MLCALC_SOURCE_DIR) / dir)) {
       if (!e.is_regular_file()) continue;

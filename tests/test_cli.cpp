@@ -15,7 +15,9 @@ namespace {
 
 const std::string kData = MLCALC_TEST_DATA;
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
 
 std::string lowercase(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -86,7 +88,8 @@ TEST_CASE("cli: describe MODEL --json has the envelope and result keys") {
 }
 
 TEST_CASE("cli: describe llama-3.1-8b KV cache at 8192 x 4, bf16 and fp8") {
-  // M-82 (stas00/ml-engineering inference/README.md @744d01e): 131,072 B/token (bf16). 131072 * 8192 * 4 = 4,294,967,296 B.
+  // M-82 (stas00/ml-engineering inference/README.md @744d01e): 131,072 B/token (bf16). 131072 * 8192 * 4 =
+  // 4,294,967,296 B.
   Run r = run("describe llama-3.1-8b --context 8192 --batch 4 --json");
   REQUIRE(r.status == 0);
   auto j = json_of(r);
@@ -121,7 +124,8 @@ TEST_CASE("cli: describe GPU --json") {
   REQUIRE(res.contains("memory_bytes"));
   // hardware-db README example: memory_gib = 80 -> 80 * 2^30 = 85,899,345,920 B.
   CHECK(res["memory_bytes"].get<double>() == doctest::Approx(85899345920.0).epsilon(1e-9));
-  // docs/model.md "Units": H100 SXM BF16 dense = 989 TFLOP/s, FP8 dense = 1979 (https://www.nvidia.com/en-us/data-center/h100/, sparse figures halved).
+  // docs/model.md "Units": H100 SXM BF16 dense = 989 TFLOP/s, FP8 dense = 1979
+  // (https://www.nvidia.com/en-us/data-center/h100/, sparse figures halved).
   CHECK(res["peak_flop_per_s"]["bf16"].get<double>() == doctest::Approx(989e12).epsilon(1e-9));
   CHECK(res["peak_flop_per_s"]["fp8"].get<double>() == doctest::Approx(1979e12).epsilon(1e-9));
 }
@@ -147,7 +151,8 @@ TEST_CASE("cli: describe checkpoint dtypes of deepseek-v3 and gpt-oss-120b") {
   REQUIRE(r.status == 0);
   j = json_of(r);
   CHECK(j["result"]["experts_dtype"] == "fp8");
-  CHECK(j["result"]["weight_bytes"].get<double>() == doctest::Approx(j["result"]["params_total"].get<double>()).epsilon(1e-9));
+  CHECK(j["result"]["weight_bytes"].get<double>() ==
+        doctest::Approx(j["result"]["params_total"].get<double>()).epsilon(1e-9));
 }
 
 TEST_CASE("cli: list commands in every format") {
@@ -217,8 +222,8 @@ TEST_CASE("cli: a huge --context is an error, not a crash or nan") {
     const Run r = mlcalc::test::mlcalc(args);
     INFO("mlcalc " << args << "\nstdout: " << r.out << "\nstderr: " << r.err);
     CHECK(r.status != 0);
-    CHECK(r.status != -1);   // not killed by a signal
-    CHECK(r.status != 70);   // not an internal error
+    CHECK(r.status != -1);  // not killed by a signal
+    CHECK(r.status != 70);  // not an internal error
     CHECK(contains(r.err, "mlcalc: error:"));
     CHECK_FALSE(has_nan_or_inf(r.out));
   }

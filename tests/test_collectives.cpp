@@ -41,11 +41,11 @@ TEST_CASE("collectives: H100 custom all-reduce, N-20 and N-21") {
   Database db;
   const Interconnect& nv = db.interconnect("nvlink4");
   // N-21 (SGLang / TensorRT-LLM kernel): TP 2/4/8 at 512 B, 4 KB, 32 KB, 256 KB, 512 KB, 1 MB.
-  const std::vector<Point> n21 = {{2, 512, 3.7},   {4, 512, 4.8},   {8, 512, 5.9},   {2, 4 * KB, 3.9},
-                                  {4, 4 * KB, 3.7}, {8, 4 * KB, 5.7}, {2, 32 * KB, 4.5}, {4, 32 * KB, 4.8},
-                                  {8, 32 * KB, 7.8}, {2, 256 * KB, 7.9}, {4, 256 * KB, 13.9}, {8, 256 * KB, 16.7},
-                                  {2, 512 * KB, 12.5}, {4, 512 * KB, 20.2}, {8, 512 * KB, 22.1},
-                                  {2, 1024 * KB, 19.9}, {4, 1024 * KB, 31.1}, {8, 1024 * KB, 33.8}};
+  const std::vector<Point> n21 = {{2, 512, 3.7},        {4, 512, 4.8},       {8, 512, 5.9},       {2, 4 * KB, 3.9},
+                                  {4, 4 * KB, 3.7},     {8, 4 * KB, 5.7},    {2, 32 * KB, 4.5},   {4, 32 * KB, 4.8},
+                                  {8, 32 * KB, 7.8},    {2, 256 * KB, 7.9},  {4, 256 * KB, 13.9}, {8, 256 * KB, 16.7},
+                                  {2, 512 * KB, 12.5},  {4, 512 * KB, 20.2}, {8, 512 * KB, 22.1}, {2, 1024 * KB, 19.9},
+                                  {4, 1024 * KB, 31.1}, {8, 1024 * KB, 33.8}};
   check_points(nv, AllReduceAlgo::custom, n21, "N-21");
   // Hand arithmetic, TP8 at 16 KB (Llama-70B batch 1: 8192 x 2 B): latency 3.3 + 7 x 0.25 =
   // 5.05 us; one-shot 5.05 + 7 x 16384 / 70e9 s = 5.05 + 1.64 = 6.69 us; two-shot 10.1 + 1.75 x
@@ -54,10 +54,10 @@ TEST_CASE("collectives: H100 custom all-reduce, N-20 and N-21") {
   CHECK(c.algorithm == "custom one-shot");
   CHECK(c.time_s == doctest::Approx(5.05e-6 + 7 * 16384 / 70e9).epsilon(1e-9));
   // N-20 (vLLM's kernel, same PR): its own constants (AllReduceAlgo::vllm), all points.
-  const std::vector<Point> n20 = {{2, 512, 9.5},       {4, 512, 9.1},       {8, 512, 10.1},      {2, 4 * KB, 8.8},
-                                  {4, 4 * KB, 8.5},    {8, 4 * KB, 9.3},    {2, 32 * KB, 8.7},   {4, 32 * KB, 9.2},
-                                  {8, 32 * KB, 11.8},  {2, 256 * KB, 12.9}, {4, 256 * KB, 20.6}, {8, 256 * KB, 24.1},
-                                  {2, 512 * KB, 17.7}, {4, 512 * KB, 26.9}, {8, 512 * KB, 30.4}, {2, 1024 * KB, 26.6},
+  const std::vector<Point> n20 = {{2, 512, 9.5},        {4, 512, 9.1},       {8, 512, 10.1},      {2, 4 * KB, 8.8},
+                                  {4, 4 * KB, 8.5},     {8, 4 * KB, 9.3},    {2, 32 * KB, 8.7},   {4, 32 * KB, 9.2},
+                                  {8, 32 * KB, 11.8},   {2, 256 * KB, 12.9}, {4, 256 * KB, 20.6}, {8, 256 * KB, 24.1},
+                                  {2, 512 * KB, 17.7},  {4, 512 * KB, 26.9}, {8, 512 * KB, 30.4}, {2, 1024 * KB, 26.6},
                                   {4, 1024 * KB, 40.2}, {8, 1024 * KB, 45.0}};
   check_points(nv, AllReduceAlgo::vllm, n20, "N-20");
 }
@@ -66,15 +66,15 @@ TEST_CASE("collectives: A100 custom all-reduce, N-22..N-24") {
   Database db;
   const Interconnect& nv = db.interconnect("nvlink3");
   // TensorRT-LLM column (vLLM's in the second list): world 2 (N-22), 4 (N-23), 8 (N-24).
-  const std::vector<Point> trt = {{2, 512, 11.9},      {2, 4 * KB, 13.6},    {2, 32 * KB, 12.2},   {2, 256 * KB, 17.0},
-                                  {2, 512 * KB, 22.8}, {2, 1024 * KB, 32.6}, {2, 2048 * KB, 54.3}, {4, 512, 11.9},
-                                  {4, 4 * KB, 14.0},   {4, 32 * KB, 13.7},   {4, 256 * KB, 20.6},  {4, 512 * KB, 30.6},
-                                  {4, 1024 * KB, 45.5}, {8, 512, 13.7},      {8, 4 * KB, 16.5}};
+  const std::vector<Point> trt = {{2, 512, 11.9},       {2, 4 * KB, 13.6},    {2, 32 * KB, 12.2},   {2, 256 * KB, 17.0},
+                                  {2, 512 * KB, 22.8},  {2, 1024 * KB, 32.6}, {2, 2048 * KB, 54.3}, {4, 512, 11.9},
+                                  {4, 4 * KB, 14.0},    {4, 32 * KB, 13.7},   {4, 256 * KB, 20.6},  {4, 512 * KB, 30.6},
+                                  {4, 1024 * KB, 45.5}, {8, 512, 13.7},       {8, 4 * KB, 16.5}};
   check_points(nv, AllReduceAlgo::custom, trt, "N-22..N-24 TRT-LLM");
-  const std::vector<Point> vllm = {{2, 512, 13.0},      {2, 4 * KB, 11.3},    {2, 32 * KB, 12.1},   {2, 256 * KB, 17.6},
-                                   {2, 512 * KB, 22.3}, {2, 1024 * KB, 32.5}, {2, 2048 * KB, 55.3}, {4, 512, 13.5},
-                                   {4, 4 * KB, 12.1},   {4, 32 * KB, 13.5},   {4, 256 * KB, 23.9},  {4, 512 * KB, 31.3},
-                                   {4, 1024 * KB, 47.1}, {8, 512, 14.0},      {8, 4 * KB, 14.2}};
+  const std::vector<Point> vllm = {
+      {2, 512, 13.0},       {2, 4 * KB, 11.3},    {2, 32 * KB, 12.1},   {2, 256 * KB, 17.6}, {2, 512 * KB, 22.3},
+      {2, 1024 * KB, 32.5}, {2, 2048 * KB, 55.3}, {4, 512, 13.5},       {4, 4 * KB, 12.1},   {4, 32 * KB, 13.5},
+      {4, 256 * KB, 23.9},  {4, 512 * KB, 31.3},  {4, 1024 * KB, 47.1}, {8, 512, 14.0},      {8, 4 * KB, 14.2}};
   check_points(nv, AllReduceAlgo::vllm, vllm, "N-22..N-24 vLLM");
 }
 
@@ -82,9 +82,9 @@ TEST_CASE("collectives: H100 NCCL all-reduce, N-25") {
   Database db;
   const Interconnect& nv = db.interconnect("nvlink4");
   // 8 ranks; the 2 MB point (290.73 us) is an outlier in the source and is left out.
-  const std::vector<Point> n25 = {{8, 128, 19.19},        {8, 1 * KB, 19.50},     {8, 16 * KB, 20.71},
-                                  {8, 64 * KB, 23.05},    {8, 256 * KB, 24.76},   {8, 1024 * KB, 32.42},
-                                  {8, 4096 * KB, 59.43},  {8, 8192 * KB, 90.51},  {8, 16384 * KB, 135.68}};
+  const std::vector<Point> n25 = {{8, 128, 19.19},       {8, 1 * KB, 19.50},    {8, 16 * KB, 20.71},
+                                  {8, 64 * KB, 23.05},   {8, 256 * KB, 24.76},  {8, 1024 * KB, 32.42},
+                                  {8, 4096 * KB, 59.43}, {8, 8192 * KB, 90.51}, {8, 16384 * KB, 135.68}};
   check_points(nv, AllReduceAlgo::nccl, n25, "N-25");
   // Hand arithmetic at 16 KB: 21.1 us + 2 x 7/8 x 16384 B / 228e9 B/s = 21.1 + 0.126 = 21.23 us.
   const CollectiveTime c = all_reduce(nv, AllReduceAlgo::nccl_ring, 8, 16 * KB, false);
@@ -104,9 +104,10 @@ TEST_CASE("collectives: fallbacks, ideal bound, other collectives") {
   const CollectiveTime i = all_reduce(nv, AllReduceAlgo::custom, 8, 1e6, true);
   CHECK(i.time_s == doctest::Approx(1e6 / 450e9));
   // Every measured algorithm is slower than the ideal bound.
-  for (auto a : {AllReduceAlgo::custom, AllReduceAlgo::one_shot, AllReduceAlgo::two_shot, AllReduceAlgo::vllm, AllReduceAlgo::nccl,
-                 AllReduceAlgo::nccl_ring, AllReduceAlgo::nccl_tree, AllReduceAlgo::nvls})
-    for (double bytes : {512.0, 16 * KB, 1e6, 1e9}) CHECK(all_reduce(nv, a, 8, bytes, false).time_s > all_reduce(nv, a, 8, bytes, true).time_s);
+  for (auto a : {AllReduceAlgo::custom, AllReduceAlgo::one_shot, AllReduceAlgo::two_shot, AllReduceAlgo::vllm,
+                 AllReduceAlgo::nccl, AllReduceAlgo::nccl_ring, AllReduceAlgo::nccl_tree, AllReduceAlgo::nvls})
+    for (double bytes : {512.0, 16 * KB, 1e6, 1e9})
+      CHECK(all_reduce(nv, a, 8, bytes, false).time_s > all_reduce(nv, a, 8, bytes, true).time_s);
   // One rank: nothing to do.
   CHECK(all_reduce(nv, AllReduceAlgo::nccl, 1, 1e6, false).time_s == 0);
   // All-gather of 8 MB output among 8: 21.1 us + 7/8 x 8e6 / 228e9.

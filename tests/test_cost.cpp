@@ -6,16 +6,24 @@
 #include "cost.hpp"
 
 using namespace mlcalc;
-static mlcalc::test::Run mlc(const std::string& a) { return mlcalc::test::mlcalc(a); }
+static mlcalc::test::Run mlc(const std::string& a) {
+  return mlcalc::test::mlcalc(a);
+}
 
 TEST_CASE("C-07: API cost per 1k requests for Qwen3-8B at Fireworks and Alibaba") {
   // S-SILY api: Fireworks $0.20/$0.20, Alibaba $0.117/$0.455 per 1M tokens.
-  struct W { double in, out, fireworks, alibaba; };
-  const W ws[] = {{2048, 2048, 0.8192, 1.17146}, {128, 128, 0.0512, 0.073216}, {8192, 512, 1.7408, 1.191424},
-                  {1024, 128, 0.2304, 0.178048}, {128, 1024, 0.2304, 0.480896}};
+  struct W {
+    double in, out, fireworks, alibaba;
+  };
+  const W ws[] = {{2048, 2048, 0.8192, 1.17146},
+                  {128, 128, 0.0512, 0.073216},
+                  {8192, 512, 1.7408, 1.191424},
+                  {1024, 128, 0.2304, 0.178048},
+                  {128, 1024, 0.2304, 0.480896}};
   for (const auto& w : ws) {
     CHECK(api_usd_per_request(0.20, 0.20, {w.in, w.out}) * 1000 == doctest::Approx(w.fireworks).epsilon(1e-9));
-    CHECK(api_usd_per_request(0.117, 0.455, {w.in, w.out}) * 1000 == doctest::Approx(w.alibaba).epsilon(1e-5)  /* published to 5 decimals */);
+    CHECK(api_usd_per_request(0.117, 0.455, {w.in, w.out}) * 1000 ==
+          doctest::Approx(w.alibaba).epsilon(1e-5) /* published to 5 decimals */);
   }
   // The same through the CLI, with the shipped price files (to the printed digits).
   const auto r = mlc("cost -m qwen3-8b -g h100-sxm --gpu-price 2 --input 2048 --output 2048 --json");
@@ -38,7 +46,8 @@ TEST_CASE("C-07: API cost per 1k requests for Qwen3-8B at Fireworks and Alibaba"
 TEST_CASE("C-06 arithmetic given a throughput, and C-01 as GPU-hours x price") {
   // C-06: $/1M output = $/h / (output tok/s * 3600) * 1e6. At $2.69/h and 1000 tok/s, 100% busy:
   // 2.69 / 3.6e6 * 1e6 = $0.74722 per million output tokens (all GPU time on output: prefill share 0).
-  const auto r = mlc("cost -m qwen3-8b -g h100-sxm --gpu-price 2.69 --tokens-per-s 1000 --input 1 --output 1000 --json");
+  const auto r =
+      mlc("cost -m qwen3-8b -g h100-sxm --gpu-price 2.69 --tokens-per-s 1000 --input 1 --output 1000 --json");
   REQUIRE(r.status == 0);
   const auto sh = r.json()["result"]["self_hosted"];
   const double share = sh["prefill_share"].get<double>();
@@ -58,7 +67,8 @@ TEST_CASE("cost invariants: linear in price, inverse in utilization; breakeven i
   const double base = cost("--gpu-price 2");
   CHECK(cost("--gpu-price 4") == doctest::Approx(2 * base));
   CHECK(cost("--gpu-price 2 --utilization 0.25") == doctest::Approx(4 * base));
-  const auto b = mlc("breakeven -m llama-3.1-8b -g h100-sxm --gpu-price 2 --input 1000 --output 500 --api-price 0.20/0.60 --json");
+  const auto b =
+      mlc("breakeven -m llama-3.1-8b -g h100-sxm --gpu-price 2 --input 1000 --output 500 --api-price 0.20/0.60 --json");
   REQUIRE(b.status == 0);
   const auto res = b.json()["result"];
   const double api = (1000 * 0.20 + 500 * 0.60) / 1e6 * 1000;  // $0.5 per 1k requests

@@ -16,7 +16,9 @@ namespace {
 
 const std::string kData = MLCALC_TEST_DATA;
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
 
 // Runs f and returns the message of the mlcalc::Error it throws ("" when it does not throw).
 template <class F>

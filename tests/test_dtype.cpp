@@ -15,7 +15,9 @@ using mlcalc::parse_dtype;
 
 namespace {
 
-double bytes_of(const char* name) { return parse_dtype(name).bytes(); }
+double bytes_of(const char* name) {
+  return parse_dtype(name).bytes();
+}
 
 std::string error_of(const char* name) {
   try {
@@ -38,15 +40,15 @@ TEST_CASE("dtype: bytes per element of the plain formats") {
 }
 
 TEST_CASE("dtype: block-scaled fp8 carries one fp32 scale per 128x128 block") {
-  // deepseek-ai/DeepSeek-V3 README_WEIGHTS.md "FP8 Weight Documentation" (docs/model.md "Data types"): fp8 1 B + one fp32 (4 B) scale per 128x128 = 16384 elements.
-  // 1 + 4/16384 = 1.000244140625 (exact in binary).
+  // deepseek-ai/DeepSeek-V3 README_WEIGHTS.md "FP8 Weight Documentation" (docs/model.md "Data types"): fp8 1 B + one
+  // fp32 (4 B) scale per 128x128 = 16384 elements. 1 + 4/16384 = 1.000244140625 (exact in binary).
   CHECK(bytes_of("fp8-block") == doctest::Approx(1.0 + 4.0 / 16384.0).epsilon(1e-12));
   CHECK(bytes_of("fp8-block") == doctest::Approx(1.000244140625).epsilon(1e-12));
 }
 
 TEST_CASE("dtype: int4 with fp16 group scales is 0.5 + 2/g bytes") {
-  // docs/model.md "Data types" (GPTQ arXiv:2210.17323 / AWQ arXiv:2306.00978 group scales): int4 with group size g -> 0.5 + 2/g (one fp16 scale per group).
-  // Default group 128: 0.5 + 2/128 = 0.515625.
+  // docs/model.md "Data types" (GPTQ arXiv:2210.17323 / AWQ arXiv:2306.00978 group scales): int4 with group size g ->
+  // 0.5 + 2/g (one fp16 scale per group). Default group 128: 0.5 + 2/128 = 0.515625.
   CHECK(bytes_of("int4") == doctest::Approx(0.5 + 2.0 / 128.0).epsilon(1e-12));
   CHECK(bytes_of("int4") == doctest::Approx(0.515625).epsilon(1e-12));
   // int4-g32 (gpt-fast int4 g32, I-03, pytorch-labs/gpt-fast README.md @32971d3): 0.5 + 2/32 = 0.5625.
@@ -58,7 +60,8 @@ TEST_CASE("dtype: int4 with fp16 group scales is 0.5 + 2/g bytes") {
 }
 
 TEST_CASE("dtype: microscaling fp4 formats") {
-  // OCP Microscaling Formats (MX) Specification v1.0, concrete-formats table (docs/model.md "Data types"): MXFP4 0.5 + 1/32 (one e8m0 byte per 32) = 0.53125.
+  // OCP Microscaling Formats (MX) Specification v1.0, concrete-formats table (docs/model.md "Data types"): MXFP4 0.5 +
+  // 1/32 (one e8m0 byte per 32) = 0.53125.
   CHECK(bytes_of("mxfp4") == doctest::Approx(0.53125).epsilon(1e-12));
   // NVFP4 0.5 + 1/16 (one fp8 scale per 16) = 0.5625 (per-tensor fp32 scale neglected).
   CHECK(bytes_of("nvfp4") == doctest::Approx(0.5625).epsilon(1e-12));
@@ -103,8 +106,8 @@ TEST_CASE("dtype: int4 group sizes outside 8..4096 and malformed groups are reje
 }
 
 TEST_CASE("dtype: canonical names round-trip") {
-  for (const char* n : {"fp32", "bf16", "fp16", "fp8", "fp8-block", "int8", "int4", "int4-g32", "int4-g64", "mxfp4",
-                        "nvfp4"}) {
+  for (const char* n :
+       {"fp32", "bf16", "fp16", "fp8", "fp8-block", "int8", "int4", "int4-g32", "int4-g64", "mxfp4", "nvfp4"}) {
     INFO("dtype " << n);
     CHECK(parse_dtype(n).name() == n);
     CHECK(parse_dtype(parse_dtype(n).name()) == parse_dtype(n));

@@ -45,7 +45,9 @@ nlohmann::json normalize(nlohmann::json j) {
 bool close(const nlohmann::json& a, const nlohmann::json& b, std::string& where, const std::string& path = "") {
   if (a.is_number() && b.is_number()) {
     const double x = a.get<double>(), y = b.get<double>();
-    if (std::fabs(x - y) <= 1e-9 * std::max(std::fabs(x), std::fabs(y)) && a.is_number_integer() == b.is_number_integer()) return true;
+    if (std::fabs(x - y) <= 1e-9 * std::max(std::fabs(x), std::fabs(y)) &&
+        a.is_number_integer() == b.is_number_integer())
+      return true;
     where = path + ": " + a.dump() + " vs " + b.dump();
     return false;
   }
@@ -80,7 +82,8 @@ const std::vector<Case> kCases = {
     {"describe-model", "describe llama-3.1-8b --context 8192 --batch 4", 0},
     {"describe-gpu", "describe h100-sxm", 0},
     {"throughput", "throughput -m llama-3.1-8b -g h100-sxm --batch 1,8,64 --input 512 --output 128", 0},
-    {"throughput-serving", "throughput -m llama-3.1-8b -g h100-sxm --input 512 --output 128 --concurrency auto --tpot-slo 20ms", 0},
+    {"throughput-serving",
+     "throughput -m llama-3.1-8b -g h100-sxm --input 512 --output 128 --concurrency auto --tpot-slo 20ms", 0},
     {"vram-train", "vram train -m llama-3.1-8b -g h100-sxm --num-gpus 8 --zero 3 --seq 4096", 0},
     {"vram-train-deepspeed", "vram train -m llama-3.1-8b --num-gpus 16 --zero 3 --formula deepspeed", 0},
     {"vram-infer", "vram infer -m llama-3.1-8b -g h100-sxm --context 8192 --batch 4", 0},
@@ -114,7 +117,8 @@ TEST_CASE("golden: every command in every format on the frozen database") {
       REQUIRE_MESSAGE(!want.empty(), "missing golden file " << file << " (run with MLCALC_UPDATE_GOLDEN=1)");
       if (std::string(fmt) == "json") {
         std::string where;
-        CHECK_MESSAGE(close(normalize(nlohmann::json::parse(want)), normalize(nlohmann::json::parse(got)), where), file << where);
+        CHECK_MESSAGE(close(normalize(nlohmann::json::parse(want)), normalize(nlohmann::json::parse(got)), where),
+                      file << where);
       } else {
         CHECK_MESSAGE(got == want, file << " differs:\n" << got);
       }

@@ -1,7 +1,7 @@
 // Model architectures from the shipped model-db: parameter counts, KV cache, recurrent state,
 // FLOPs. Every expected value is copied here with its source (case ID in
-// reference-case ID with its primary source (paper/README at commit), docs/model.md "Section", or the model's stated_source) and the hand arithmetic;
-// nothing outside tests/ is read at run time.
+// reference-case ID with its primary source (paper/README at commit), docs/model.md "Section", or the model's
+// stated_source) and the hand arithmetic; nothing outside tests/ is read at run time.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -23,7 +23,9 @@ Database& db() {
   return d;
 }
 
-const Architecture& arch(const std::string& id) { return db().model(id).arch; }
+const Architecture& arch(const std::string& id) {
+  return db().model(id).arch;
+}
 
 const DType kBf16{DType::Kind::bf16};
 const DType kFp8{DType::Kind::fp8};
@@ -102,11 +104,16 @@ TEST_CASE("params: falcon-7b (multi_query, one shared LayerNorm) is exactly 6,92
   // Per layer 4544*4672 + 4544^2 + 2*4544*18176 + 2*4544 = 21,229,568 + 20,647,936
   // + 165,183,488 + 9,088 = 207,070,080; * 32 = 6,626,242,560; + embedding 65024*4544 =
   // 295,469,056 + ln_f 9,088 = 6,921,720,704.
-  const nlohmann::json cfg = {
-      {"alibi", false},          {"bias", false},          {"hidden_size", 4544},
-      {"model_type", "falcon"},  {"multi_query", true},    {"new_decoder_architecture", false},
-      {"num_attention_heads", 71}, {"num_hidden_layers", 32}, {"parallel_attn", true},
-      {"vocab_size", 65024}};
+  const nlohmann::json cfg = {{"alibi", false},
+                              {"bias", false},
+                              {"hidden_size", 4544},
+                              {"model_type", "falcon"},
+                              {"multi_query", true},
+                              {"new_decoder_architecture", false},
+                              {"num_attention_heads", 71},
+                              {"num_hidden_layers", 32},
+                              {"parallel_attn", true},
+                              {"vocab_size", 65024}};
   std::vector<std::string> warnings;
   const Architecture a = architecture_from_hf(cfg, "falcon-7b", warnings);
   CHECK(warnings.empty());
@@ -161,8 +168,8 @@ TEST_CASE("moe: deepseek-v2 235.74B total, 21.38B active; layer 0 dense") {
 // ---- KV bytes per token ---------------------------------------------------------------------
 
 TEST_CASE("kv: llama-3.1-8b 131,072 B/token in bf16, 65,536 in fp8") {
-  // M-82 (stas00/ml-engineering inference/README.md @744d01e, KV cache section): 2*2*32*4096*8/32 = 131,072 B ("0.131 MB/token").
-  // = 2 (K,V) * 8 kv heads * 128 head_dim * 32 layers * 2 B.
+  // M-82 (stas00/ml-engineering inference/README.md @744d01e, KV cache section): 2*2*32*4096*8/32 = 131,072 B ("0.131
+  // MB/token"). = 2 (K,V) * 8 kv heads * 128 head_dim * 32 layers * 2 B.
   CHECK(kv_per_token("llama-3.1-8b", 4096) == doctest::Approx(131072.0).epsilon(1e-9));
   // fp8 (1 B): half, 65,536.
   CHECK(kv_per_token("llama-3.1-8b", 4096, kFp8) == doctest::Approx(65536.0).epsilon(1e-9));
@@ -172,12 +179,14 @@ TEST_CASE("kv: llama-3.1-8b 131,072 B/token in bf16, 65,536 in fp8") {
 
 TEST_CASE("kv: llama-2-7b (MHA) 524,288 B/token") {
   // Llama-2-7B: 32 layers, 32 kv heads (MHA), head_dim 128: 2*32*128*32*2 = 524,288 B.
-  // Cross-check: LongAlpaca-7B (a Llama-2-7B) 512 kB = 524,288 B (<name the page that states it>, or drop this line: the arithmetic above already checks it).
+  // Cross-check: LongAlpaca-7B (a Llama-2-7B) 512 kB = 524,288 B (<name the page that states it>, or drop this line:
+  // the arithmetic above already checks it).
   CHECK(kv_per_token("llama-2-7b", 4096) == doctest::Approx(524288.0).epsilon(1e-9));
 }
 
 TEST_CASE("kv: qwen2.5-72b 327,680 B/token (M-84)") {
-  // M-84 (Zhao et al., Insights into DeepSeek-V3, ISCA'25, arXiv:2505.09343 Table 1): 2 x 8 kv heads x 128 x 80 layers x 2 B = 327,680 B.
+  // M-84 (Zhao et al., Insights into DeepSeek-V3, ISCA'25, arXiv:2505.09343 Table 1): 2 x 8 kv heads x 128 x 80 layers
+  // x 2 B = 327,680 B.
   CHECK(kv_per_token("qwen2.5-72b", 4096) == doctest::Approx(327680.0).epsilon(1e-9));
 }
 
@@ -193,8 +202,8 @@ TEST_CASE("kv: deepseek-v3 MLA 70,272 B/token (M-83)") {
 }
 
 TEST_CASE("kv: opt-13b 819,200 B/token (M-80)") {
-  // M-80 (Kwon et al., PagedAttention, arXiv:2309.06180 sec. 3): 2 (K,V) x 5120 x 40 layers x 2 B = 819,200 B ("800 KB");
-  // one 2048-token request = 1,677,721,600 B ("1.6 GB").
+  // M-80 (Kwon et al., PagedAttention, arXiv:2309.06180 sec. 3): 2 (K,V) x 5120 x 40 layers x 2 B = 819,200 B ("800
+  // KB"); one 2048-token request = 1,677,721,600 B ("1.6 GB").
   CHECK(kv_per_token("opt-13b", 2048) == doctest::Approx(819200.0).epsilon(1e-9));
   CHECK(kv_bytes_per_sequence(arch("opt-13b"), 2048, kBf16) == doctest::Approx(1677721600.0).epsilon(1e-9));
 }
@@ -228,10 +237,10 @@ TEST_CASE("kv: deepseek-v2 MLA 69,120 B/token") {
 // ---- sliding-window layers --------------------------------------------------------------------
 
 TEST_CASE("kv: gemma-3-27b at 32,768 tokens keeps 1,024 tokens on its 52 local layers") {
-  // docs/model.md "KV cache": Gemma 3 5 local : 1 global, window 1024 (config sliding_window_pattern 6, sliding_window 1024). gemma-3-27b: 62 layers,
-  // global where (i+1) % 6 == 0 -> i = 5, 11, ..., 59 -> 10 global, 52 local; 16 kv heads x 128.
-  // Per token per layer bf16: 2*16*128*2 = 8,192 B.
-  // Total = 8192 * (10*32768 + 52*1024) = 8192 * (327,680 + 53,248) = 8192 * 380,928
+  // docs/model.md "KV cache": Gemma 3 5 local : 1 global, window 1024 (config sliding_window_pattern 6, sliding_window
+  // 1024). gemma-3-27b: 62 layers, global where (i+1) % 6 == 0 -> i = 5, 11, ..., 59 -> 10 global, 52 local; 16 kv
+  // heads x 128. Per token per layer bf16: 2*16*128*2 = 8,192 B. Total = 8192 * (10*32768 + 52*1024) = 8192 * (327,680
+  // + 53,248) = 8192 * 380,928
   //       = 3,120,562,176 B.
   const Architecture& a = arch("gemma-3-27b");
   CHECK(kv_layers(a) == 62);
@@ -241,9 +250,9 @@ TEST_CASE("kv: gemma-3-27b at 32,768 tokens keeps 1,024 tokens on its 52 local l
 }
 
 TEST_CASE("kv: gpt-oss-120b at 32,768 tokens: 18 full layers + 18 sliding layers of 128") {
-  // docs/model.md "KV cache": gpt-oss 1:1, window 128 (config layer_types, sliding_window 128). 36 layers, 8 kv heads x 64.
-  // Per token per layer bf16: 2*8*64*2 = 2,048 B.
-  // Total = 2048 * (18*32768 + 18*128) = 2048 * 18 * 32,896 = 2048 * 592,128 = 1,212,678,144 B.
+  // docs/model.md "KV cache": gpt-oss 1:1, window 128 (config layer_types, sliding_window 128). 36 layers, 8 kv heads
+  // x 64. Per token per layer bf16: 2*8*64*2 = 2,048 B. Total = 2048 * (18*32768 + 18*128) = 2048 * 18 * 32,896 = 2048
+  // * 592,128 = 1,212,678,144 B.
   const Architecture& a = arch("gpt-oss-120b");
   CHECK(kv_bytes_per_sequence(a, 32768, kBf16) == doctest::Approx(1212678144.0).epsilon(1e-9));
   // At 128 tokens every layer holds everything: 36 * 2048 = 73,728 B/token.
@@ -251,9 +260,8 @@ TEST_CASE("kv: gpt-oss-120b at 32,768 tokens: 18 full layers + 18 sliding layers
 }
 
 TEST_CASE("kv: mistral-7b caps every layer at 4,096 tokens") {
-  // docs/model.md "KV cache": Mistral-7B-v0.1 all layers 4096 (config sliding_window 4096). 32 layers, 8 kv heads x 128:
-  // 2*8*128*2 = 4,096 B per token per layer.
-  // At 32,768: 32 * 4096 tokens * 4096 B = 536,870,912 B (0.5 GiB).
+  // docs/model.md "KV cache": Mistral-7B-v0.1 all layers 4096 (config sliding_window 4096). 32 layers, 8 kv heads x
+  // 128: 2*8*128*2 = 4,096 B per token per layer. At 32,768: 32 * 4096 tokens * 4096 B = 536,870,912 B (0.5 GiB).
   const Architecture& a = arch("mistral-7b");
   CHECK(kv_bytes_per_sequence(a, 32768, kBf16) == doctest::Approx(536870912.0).epsilon(1e-9));
   // At 2,048 (below the window): 32 * 2048 * 4096 = 268,435,456 B.
@@ -274,10 +282,9 @@ TEST_CASE("hybrid: jamba-1.5-mini has 4 attention layers of 32; 4 GiB KV at 256K
 }
 
 TEST_CASE("hybrid: jamba-1.5-mini recurrent state is 8.3125 MiB per sequence in bf16") {
-  // docs/model.md "Recurrent state" (vLLM vllm/model_executor/layers/mamba/mamba_utils.py MambaStateShapeCalculator), Mamba-1:
-  // conv (d_conv-1)*d_inner + ssm d_inner*d_state; d_inner = 2*4096 = 8192, d_conv 4, d_state 16.
-  // 28 layers * (3*8192 + 8192*16) = 28 * 155,648 = 4,358,144 elements * 2 B = 8,716,288 B
-  // = 8.3125 MiB.
+  // docs/model.md "Recurrent state" (vLLM vllm/model_executor/layers/mamba/mamba_utils.py MambaStateShapeCalculator),
+  // Mamba-1: conv (d_conv-1)*d_inner + ssm d_inner*d_state; d_inner = 2*4096 = 8192, d_conv 4, d_state 16. 28 layers *
+  // (3*8192 + 8192*16) = 28 * 155,648 = 4,358,144 elements * 2 B = 8,716,288 B = 8.3125 MiB.
   const double s = state_bytes_per_sequence(arch("jamba-1.5-mini"), kBf16);
   CHECK(s == doctest::Approx(8716288.0).epsilon(1e-9));
   CHECK(s / kMiB == doctest::Approx(8.3125).epsilon(1e-9));
@@ -319,8 +326,8 @@ TEST_CASE("hybrid: dense transformers hold no recurrent state") {
 // ---- MoE parameter counts ---------------------------------------------------------------------
 
 TEST_CASE("moe: mixtral-8x7b 46.7B total, 12.9B active") {
-  // Stated 46.7B total, 12.9B active (Mistral AI, "Mixtral of experts", https://mistral.ai/news/mixtral-of-experts, 2023-12-11); computed 46.703B / 12.880B.
-  // [calc] 46.703B / 12.880B.
+  // Stated 46.7B total, 12.9B active (Mistral AI, "Mixtral of experts", https://mistral.ai/news/mixtral-of-experts,
+  // 2023-12-11); computed 46.703B / 12.880B. [calc] 46.703B / 12.880B.
   const ParamCounts p = count_params(arch("mixtral-8x7b"));
   CHECK(p.total == doctest::Approx(46.7e9).epsilon(0.01));
   CHECK(p.active == doctest::Approx(12.9e9).epsilon(0.01));
@@ -328,8 +335,9 @@ TEST_CASE("moe: mixtral-8x7b 46.7B total, 12.9B active") {
 }
 
 TEST_CASE("moe: deepseek-v3 671.03B total, 37.55B active (no MTP)") {
-  // Computed total / active (no MTP) 671.026B / 37.552B (active includes embedding and lm head); stated 671B / 37B (deepseek-ai/DeepSeek-V3 README.md @9b4e9788e4a3a731f7567338ed15d3ec549ce03b).
-  // (active includes embedding and lm head); stated 671B / 37B (S-DSV3 README).
+  // Computed total / active (no MTP) 671.026B / 37.552B (active includes embedding and lm head); stated 671B / 37B
+  // (deepseek-ai/DeepSeek-V3 README.md @9b4e9788e4a3a731f7567338ed15d3ec549ce03b). (active includes embedding and lm
+  // head); stated 671B / 37B (S-DSV3 README).
   const ParamCounts p = count_params(arch("deepseek-v3"));
   CHECK(p.total == doctest::Approx(671.03e9).epsilon(0.002));
   CHECK(p.active == doctest::Approx(37.55e9).epsilon(0.002));
@@ -490,8 +498,8 @@ TEST_CASE("flops: llama-3.1-8b prefill of 8,192 tokens") {
 // ---- weights -----------------------------------------------------------------------------------
 
 TEST_CASE("weights: checkpoint formats follow quantization_config") {
-  // docs/model.md "Data types": DeepSeek-V3 ships FP8 in 128x128 blocks (deepseek-ai/DeepSeek-V3 README_WEIGHTS.md; config weight_block_size); gpt-oss MXFP4 experts
-  // with BF16 attention.
+  // docs/model.md "Data types": DeepSeek-V3 ships FP8 in 128x128 blocks (deepseek-ai/DeepSeek-V3 README_WEIGHTS.md;
+  // config weight_block_size); gpt-oss MXFP4 experts with BF16 attention.
   CHECK(arch("deepseek-v3").weight_dtype.name() == "fp8-block");
   CHECK(arch("deepseek-v3").expert_dtype.name() == "fp8-block");
   CHECK(arch("gpt-oss-120b").weight_dtype.name() == "bf16");

@@ -15,7 +15,9 @@
 namespace {
 
 using mlcalc::test::Run;
-Run cli(const std::string& args) { return mlcalc::test::mlcalc(args); }
+Run cli(const std::string& args) {
+  return mlcalc::test::mlcalc(args);
+}
 
 nlohmann::json serving(const std::string& args) {
   const Run r = cli("throughput " + args + " --json");
@@ -71,7 +73,8 @@ TEST_CASE("serving: one client is one prefill then batch-1 decode") {
   // At concurrency 1 the burst is one prompt: TTFT = the prefill step, TPOT = the batch-1 decode
   // step at the mean context of the static-batch row plus the online streaming cost of the one
   // sequence (vLLM profile: 50 us per sequence per step).
-  const Run r = cli("throughput -m llama-3.1-8b -g h100-sxm --input 1000 --output 200 --batch 1 --concurrency 1 --json");
+  const Run r =
+      cli("throughput -m llama-3.1-8b -g h100-sxm --input 1000 --output 200 --batch 1 --concurrency 1 --json");
   REQUIRE(r.status == 0);
   const auto j = r.json()["result"];
   const auto& s = j["serving"];
@@ -92,7 +95,8 @@ TEST_CASE("serving: chunked burst with a 4096-token budget (hand arithmetic)") {
   // Spread out: one prompt (2000 <= 4096 - 7) per step beside 7 decodes: TTFT one such step, and the
   // decode window holds the 7 other prompts' steps.
   // In-step share 1 - 2000 / (2 x 4089) = 0.75544.
-  const auto s = serving("-m llama-3.1-8b -g h100-sxm --input 2000 --output 200 --concurrency 8 --max-num-batched-tokens 4096");
+  const auto s =
+      serving("-m llama-3.1-8b -g h100-sxm --input 2000 --output 200 --concurrency 8 --max-num-batched-tokens 4096");
   CHECK(s["chunk_tokens"].get<double>() == doctest::Approx(4092.5));
   const double mixed = s["step"]["time_s"].get<double>(), dec = s["decode_step"]["time_s"].get<double>();
   const double alone = s["spread_step_time_s"].get<double>();
@@ -112,7 +116,8 @@ TEST_CASE("serving: chunked burst with a 4096-token budget (hand arithmetic)") {
   CHECK(s["output_tokens_per_s"].get<double>() == doctest::Approx(200 * 8 / s["e2e_s"].get<double>()));
   // A 1000-token budget leaves room 1000 - 7 = 993, under half a prompt: the clients spread out
   // (share 0) and a prompt takes ceil(2000 / 993) = 3 chunk steps.
-  const auto small = serving("-m llama-3.1-8b -g h100-sxm --input 2000 --output 200 --concurrency 8 --max-num-batched-tokens 1000");
+  const auto small =
+      serving("-m llama-3.1-8b -g h100-sxm --input 2000 --output 200 --concurrency 8 --max-num-batched-tokens 1000");
   CHECK(small["in_step_share"].get<double>() == 0);
   CHECK(small["ttft_s"].get<double>() == doctest::Approx(3 * small["spread_step_time_s"].get<double>()));
   // Many clients with short outputs: the 63 others' prompts outnumber a decode window's 19 steps, so
@@ -135,8 +140,10 @@ TEST_CASE("serving: requests beyond the KV capacity or max batch wait for a slot
   CHECK(twenty["output_tokens_per_s"].get<double>() == doctest::Approx(eight["output_tokens_per_s"].get<double>()));
   CHECK(twenty["tpot_s"].get<double>() == doctest::Approx(eight["tpot_s"].get<double>()));
   CHECK(twenty["e2e_s"].get<double>() == doctest::Approx(eight["e2e_s"].get<double>() * 20 / 8));
-  CHECK(twenty["queue_s"].get<double>() == doctest::Approx(twenty["e2e_s"].get<double>() - eight["e2e_s"].get<double>()));
-  CHECK(twenty["ttft_s"].get<double>() == doctest::Approx(eight["ttft_s"].get<double>() + twenty["queue_s"].get<double>()));
+  CHECK(twenty["queue_s"].get<double>() ==
+        doctest::Approx(twenty["e2e_s"].get<double>() - eight["e2e_s"].get<double>()));
+  CHECK(twenty["ttft_s"].get<double>() ==
+        doctest::Approx(eight["ttft_s"].get<double>() + twenty["queue_s"].get<double>()));
   // The KV-memory bound works the same way: 70B TP4 bf16 with 32k-token requests (~2.6 GB of KV
   // per request per GPU, ~35 GB of weights per GPU: a dozen or so fit).
   const auto kv = serving("-m llama-3.1-70b -g h100-sxm --tp 4 --input 30000 --output 2000 --concurrency 500");

@@ -20,7 +20,9 @@ namespace {
 
 using mlcalc::test::Run;
 // `mlcalc` alone would be ambiguous with namespace mlcalc at global scope.
-Run mlc(const std::string& args) { return mlcalc::test::mlcalc(args); }
+Run mlc(const std::string& args) {
+  return mlcalc::test::mlcalc(args);
+}
 using nlohmann::json;
 
 // Runs `mlcalc throughput ARGS --json`, requires exit 0, returns the parsed document.
@@ -34,7 +36,9 @@ json throughput(const std::string& args) {
   return j;
 }
 
-double ratio(double predicted, double measured) { return predicted / measured; }
+double ratio(double predicted, double measured) {
+  return predicted / measured;
+}
 
 // Every number anywhere under `j` is finite, and nothing under it is null (nlohmann writes NaN/inf as
 // null), except inside a record that says `"fits": false`, whose figures are null by design.
@@ -48,8 +52,9 @@ void require_all_finite(const json& j, const std::string& path = "result", bool 
     const bool unfit = null_ok || (j.contains("fits") && j["fits"].is_boolean() && !j["fits"].get<bool>());
     // Keys that are null by design when they do not apply (open-loop only, or no problem).
     for (auto it = j.begin(); it != j.end(); ++it)
-      require_all_finite(it.value(), path + "." + it.key(),
-                         unfit || it.key() == "problem" || it.key() == "request_rate" || it.key() == "max_request_rate");
+      require_all_finite(
+          it.value(), path + "." + it.key(),
+          unfit || it.key() == "problem" || it.key() == "request_rate" || it.key() == "max_request_rate");
   } else if (j.is_array()) {
     for (size_t i = 0; i < j.size(); ++i) require_all_finite(j[i], path + "[" + std::to_string(i) + "]", null_ok);
   }
@@ -102,7 +107,8 @@ TEST_CASE("throughput: gpt-fast batch-1 decode on A100-80GB (I-01..I-08)") {
     CAPTURE(c.id);
     CAPTURE(c.model);
     CAPTURE(c.weights);
-    const std::string base = std::string("-m ") + c.model + " -g a100-sxm-80gb --input 5 --output 200 --weights " + c.weights;
+    const std::string base =
+        std::string("-m ") + c.model + " -g a100-sxm-80gb --input 5 --output 200 --weights " + c.weights;
     const json roof = throughput(base + " --mode roofline");
     const json real = throughput(base + " --mem-eff 0.834");
     REQUIRE(roof["result"]["mode"] == "roofline");
@@ -144,10 +150,9 @@ TEST_CASE("throughput: TensorRT-LLM Llama-3.1-8B FP8 serving on H100/H200 (I-30)
     double h200, h100;  // measured output tokens/s (S-TRT perf-overview.md @00f37686, I-30)
   };
   const std::vector<Pair> pairs = {
-      {128, 128, 27911, 28312},   {128, 2048, 26221, 22714},  {128, 4096, 18027, 14325},
-      {500, 2000, 20770, 17660},  {1000, 1000, 17744, 15220}, {1000, 2000, 16828, 13899},
-      {2048, 128, 3538, 3450},    {2048, 2048, 12194, 9305},  {5000, 500, 3902, 3459},
-      {20000, 2000, 1804, 1351},
+      {128, 128, 27911, 28312},   {128, 2048, 26221, 22714},  {128, 4096, 18027, 14325}, {500, 2000, 20770, 17660},
+      {1000, 1000, 17744, 15220}, {1000, 2000, 16828, 13899}, {2048, 128, 3538, 3450},   {2048, 2048, 12194, 9305},
+      {5000, 500, 3902, 3459},    {20000, 2000, 1804, 1351},
   };
   for (const char* gpu : {"h200-sxm", "h100-sxm"}) {
     for (const auto& p : pairs) {
@@ -229,11 +234,11 @@ TEST_CASE("throughput: roofline bounds realistic and grows with batch") {
     const char* args;
   };
   const std::vector<Case> cases = {
-      {"-m llama-3.1-70b -g h100-sxm --tp 4"},        // dense GQA
-      {"-m mixtral-8x7b -g h100-sxm --tp 2"},         // MoE, 8 experts top-2
-      {"-m deepseek-v3 -g h200-sxm --tp 8"},          // MLA + 256 experts, fp8 checkpoint
-      {"-m gpt-oss-120b -g h100-sxm"},                // MXFP4 experts, sliding window layers
-      {"-m jamba-1.5-mini -g h100-sxm --tp 2"},       // Mamba + attention hybrid, MoE
+      {"-m llama-3.1-70b -g h100-sxm --tp 4"},   // dense GQA
+      {"-m mixtral-8x7b -g h100-sxm --tp 2"},    // MoE, 8 experts top-2
+      {"-m deepseek-v3 -g h200-sxm --tp 8"},     // MLA + 256 experts, fp8 checkpoint
+      {"-m gpt-oss-120b -g h100-sxm"},           // MXFP4 experts, sliding window layers
+      {"-m jamba-1.5-mini -g h100-sxm --tp 2"},  // Mamba + attention hybrid, MoE
   };
   for (const auto& c : cases) {
     CAPTURE(c.args);
@@ -261,7 +266,8 @@ TEST_CASE("throughput: roofline bounds realistic and grows with batch") {
       CHECK(tps >= prev);
       prev = tps;
       // Same memory model in both modes.
-      CHECK(rr[i]["weight_bytes_per_gpu"].get<double>() == doctest::Approx(re[i]["weight_bytes_per_gpu"].get<double>()));
+      CHECK(rr[i]["weight_bytes_per_gpu"].get<double>() ==
+            doctest::Approx(re[i]["weight_bytes_per_gpu"].get<double>()));
     }
   }
 }
@@ -327,7 +333,8 @@ TEST_CASE("throughput: MoE decode reads touched experts only (mixtral-8x7b)") {
   const double one_expert = routed / (layers * E);
   CHECK(one_expert == 3.0 * 4096 * 14336);
 
-  const json j = throughput("-m mixtral-8x7b -g h100-sxm --mode roofline --batch 1,64 --input 128 --output 128 --explain");
+  const json j =
+      throughput("-m mixtral-8x7b -g h100-sxm --mode roofline --batch 1,64 --input 128 --output 128 --explain");
   const json& rows = j["result"]["rows"];
   REQUIRE(rows.size() == 2);
   REQUIRE(rows[0].contains("decode"));
@@ -336,7 +343,7 @@ TEST_CASE("throughput: MoE decode reads touched experts only (mixtral-8x7b)") {
   CAPTURE(w1);
   CAPTURE(w64);
 
-  const double non_expert = total - routed - embedding;  // 1,474,564,096 streamed params
+  const double non_expert = total - routed - embedding;          // 1,474,564,096 streamed params
   const double touched1 = E * (1 - std::pow(1 - k / E, 1.0));    // 2
   const double touched64 = E * (1 - std::pow(1 - k / E, 64.0));  // 7.99999992
   CHECK(touched1 == doctest::Approx(2.0));
@@ -400,7 +407,8 @@ TEST_CASE("throughput: bad input is refused with a clear message") {
     if (r.status == 0) {
       const json j = r.json();
       bool warned = false;
-      for (const auto& w : j["warnings"]) warned |= w.get<std::string>().find("max_position_embeddings") != std::string::npos;
+      for (const auto& w : j["warnings"])
+        warned |= w.get<std::string>().find("max_position_embeddings") != std::string::npos;
       CHECK(warned);
     }
   }
@@ -552,7 +560,8 @@ TEST_CASE("throughput: TP decode, all-reduce kinds and links") {
 // two stages: no bubble with balanced stages (40 + 40 layers; the LM head makes the last one the
 // slowest, so a small bubble appears on the first).
 TEST_CASE("throughput: pipeline stages, hand-offs and bubble") {
-  const std::string base = "-m llama-3.1-70b -g h100-sxm --input 128 --output 2 --mode roofline --explain --weights fp8 ";
+  const std::string base =
+      "-m llama-3.1-70b -g h100-sxm --input 128 --output 2 --mode roofline --explain --weights fp8 ";
   const json p1 = throughput(base + "--batch 1 --tp 4");
   const json p2 = throughput(base + "--batch 1,2 --tp 4 --pp 2");
   const double t1 = p1["result"]["rows"][0]["tpot_s"].get<double>();
@@ -563,7 +572,8 @@ TEST_CASE("throughput: pipeline stages, hand-offs and bubble") {
   CHECK(b2["decode"]["micro_batches"] == 2);
   CHECK(b2["decode"]["bubble_time_s"].get<double>() >= 0);
   // 405B fp8 over two 8-GPU nodes: PP hand-off crosses the scale-out network (ib-ndr by default).
-  const json x = throughput("-m llama-3.1-405b -g h100-sxm --tp 8 --pp 2 --weights fp8 --batch 1 --input 128 --output 2");
+  const json x =
+      throughput("-m llama-3.1-405b -g h100-sxm --tp 8 --pp 2 --weights fp8 --batch 1 --input 128 --output 2");
   CHECK(x["inputs"]["scale_out"] == "ib-ndr");
 }
 
@@ -579,7 +589,8 @@ TEST_CASE("throughput: attention data parallelism and wide EP") {
   // Wide EP: EP 16 across 2 DP ranks of TP 8 holds 256/16 = 16 experts per GPU: half the expert
   // bytes of EP 8.
   const json w = throughput(base + "--dp-attention --ep 16 --dp 2");
-  CHECK(w["result"]["rows"][0]["weight_bytes_per_gpu"].get<double>() < b["result"]["rows"][0]["weight_bytes_per_gpu"].get<double>());
+  CHECK(w["result"]["rows"][0]["weight_bytes_per_gpu"].get<double>() <
+        b["result"]["rows"][0]["weight_bytes_per_gpu"].get<double>());
 }
 
 TEST_CASE("throughput: topology and parallelism errors") {

@@ -33,7 +33,9 @@ const ValidationCase& by_id(const std::vector<ValidationCase>& cases, const std:
   throw Error("unreachable");
 }
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
 
 }  // namespace
 

@@ -11,7 +11,9 @@
 #include "training_memory.hpp"
 
 using namespace mlcalc;
-static mlcalc::test::Run mlc(const std::string& a) { return mlcalc::test::mlcalc(a); }
+static mlcalc::test::Run mlc(const std::string& a) {
+  return mlcalc::test::mlcalc(a);
+}
 
 namespace {
 double states_gb(double params, int n, int zero) {
@@ -31,12 +33,9 @@ TEST_CASE("ZeRO paper Table 1 (M-11): all 54 cells, K = 12, mixed-precision Adam
   const int dp[] = {1, 4, 16, 64, 256, 1024};
   const double P[] = {7.5e9, 128e9, 1e12};
   const double table[6][9] = {
-      {120, 120, 120, 2048, 2048, 2048, 16000, 16000, 16000},
-      {52.5, 41.3, 30, 896, 704, 512, 7000, 5500, 4000},
-      {35.6, 21.6, 7.5, 608, 368, 128, 4750, 2875, 1000},
-      {31.4, 16.6, 1.88, 536, 284, 32, 4187, 2218, 250},
-      {30.4, 15.4, 0.47, 518, 263, 8, 4046, 2054, 62.5},
-      {30.1, 15.1, 0.12, 513, 257, 2, 4011, 2013, 15.6},
+      {120, 120, 120, 2048, 2048, 2048, 16000, 16000, 16000}, {52.5, 41.3, 30, 896, 704, 512, 7000, 5500, 4000},
+      {35.6, 21.6, 7.5, 608, 368, 128, 4750, 2875, 1000},     {31.4, 16.6, 1.88, 536, 284, 32, 4187, 2218, 250},
+      {30.4, 15.4, 0.47, 518, 263, 8, 4046, 2054, 62.5},      {30.1, 15.1, 0.12, 513, 257, 2, 4011, 2013, 15.6},
   };
   for (int r = 0; r < 6; ++r)
     for (int c = 0; c < 9; ++c) {
@@ -45,7 +44,8 @@ TEST_CASE("ZeRO paper Table 1 (M-11): all 54 cells, K = 12, mixed-precision Adam
       // unit of the last printed digit
       double unit = 1;
       for (double x = published; std::fabs(x - std::round(x)) > 1e-9 && unit > 1e-3; x *= 10) unit /= 10;
-      INFO("P=" << P[c / 3] << " N=" << dp[r] << " stage " << 1 + c % 3 << " got " << got << " published " << published);
+      INFO("P=" << P[c / 3] << " N=" << dp[r] << " stage " << 1 + c % 3 << " got " << got << " published "
+                << published);
       CHECK(std::fabs(got - published) <= unit + 1e-9);
     }
   // M-01..M-04: 7.5B on 64 GPUs: 120 / 31.4 / 16.6 / 1.88 GB for ZeRO 0/1/2/3.
@@ -75,7 +75,10 @@ double mib(const Architecture& x, int t, bool sp, Recompute r) {
 
 TEST_CASE("Korthikanti Table 2 per-layer activations (M-60..M-65) for the Table 3 models (M-71)") {
   // M-71: s = 2048, b = 1, t = 8, MiB: no-par, TP, TP+SP, TP+sel, TP+SP+sel, full.
-  struct Row { int a, h, L; double v[6]; };
+  struct Row {
+    int a, h, L;
+    double v[6];
+  };
   const Row rows[] = {{64, 6144, 48, {1688.0, 316.0, 211.0, 156.0, 51.0, 24.0}},
                       {96, 12288, 96, {2736.0, 552.0, 342.0, 312.0, 102.0, 48.0}},
                       {128, 20480, 105, {3920.0, 840.0, 490.0, 520.0, 170.0, 80.0}},
@@ -83,12 +86,12 @@ TEST_CASE("Korthikanti Table 2 per-layer activations (M-60..M-65) for the Table 
   for (const auto& r : rows) {
     const Architecture x = gpt(r.a, r.h, r.L);
     INFO("h = " << r.h);
-    CHECK(mib(x, 1, false, Recompute::none) == doctest::Approx(r.v[0]));      // sbh(34 + 5as/h)
-    CHECK(mib(x, 8, false, Recompute::none) == doctest::Approx(r.v[1]));      // sbh(10 + 24/t + 5as/(ht))
-    CHECK(mib(x, 8, true, Recompute::none) == doctest::Approx(r.v[2]));       // sbh(34/t + 5as/(ht))
-    CHECK(mib(x, 8, false, Recompute::selective) == doctest::Approx(r.v[3])); // sbh(10 + 24/t)
-    CHECK(mib(x, 8, true, Recompute::selective) == doctest::Approx(r.v[4]));  // 34 sbh / t
-    CHECK(mib(x, 8, false, Recompute::full) == doctest::Approx(r.v[5]));      // 2 sbh
+    CHECK(mib(x, 1, false, Recompute::none) == doctest::Approx(r.v[0]));       // sbh(34 + 5as/h)
+    CHECK(mib(x, 8, false, Recompute::none) == doctest::Approx(r.v[1]));       // sbh(10 + 24/t + 5as/(ht))
+    CHECK(mib(x, 8, true, Recompute::none) == doctest::Approx(r.v[2]));        // sbh(34/t + 5as/(ht))
+    CHECK(mib(x, 8, false, Recompute::selective) == doctest::Approx(r.v[3]));  // sbh(10 + 24/t)
+    CHECK(mib(x, 8, true, Recompute::selective) == doctest::Approx(r.v[4]));   // 34 sbh / t
+    CHECK(mib(x, 8, false, Recompute::full) == doctest::Approx(r.v[5]));       // 2 sbh
   }
   // M-66: 5as/h = 80 for GPT-3 (a 96, s 2048, h 12288): the scores are 80/114 of no-par.
   const Architecture g3 = gpt(96, 12288, 96);
@@ -98,14 +101,17 @@ TEST_CASE("Korthikanti Table 2 per-layer activations (M-60..M-65) for the Table 
 
 TEST_CASE("DeepSpeed estimator view (M-20..M-31, t5-3b: P = 2851e6, largest layer 32e6, 8 GPUs)") {
   const double P = 2851e6, L = 32e6, GiB = 1073741824.0;
-  auto ds = [&](int zero, bool oo, bool op, bool zi, bool old = false) { return deepspeed_estimate(P, L, 8, 1, zero, oo, op, zi, old); };
+  auto ds = [&](int zero, bool oo, bool op, bool zi, bool old = false) {
+    return deepspeed_estimate(P, L, 8, 1, zero, oo, op, zi, old);
+  };
   // M-22 (cold): offload optimizer: 127.45 / 5.31 GB.
   CHECK(ds(2, true, false, true).cpu_bytes / GiB == doctest::Approx(127.45).epsilon(1e-3));
   CHECK(ds(2, true, false, true).gpu_bytes / GiB == doctest::Approx(5.31).epsilon(1e-3));
   // M-23: the docs' 15.93 GB is the pre-2024-06 formula 4P + int(16P/N); the current one gives 11.28.
   CHECK(ds(2, false, false, true, true).gpu_bytes / GiB == doctest::Approx(15.93).epsilon(1e-3));
   CHECK(ds(2, false, false, true).gpu_bytes / GiB == doctest::Approx(11.28).epsilon(1e-3));
-  // M-30: six ZeRO-3 rows: cpu 71.69 / 127.45 / 63.72 / 127.45 / 1.43 / 127.45; gpu 0.12 / 0.12 / 0.78 / 0.78 / 6.09 / 6.09.
+  // M-30: six ZeRO-3 rows: cpu 71.69 / 127.45 / 63.72 / 127.45 / 1.43 / 127.45; gpu 0.12 / 0.12 / 0.78 / 0.78 / 6.09
+  // / 6.09.
   const double cpu[] = {71.69, 127.45, 63.72, 127.45, 1.43, 127.45}, gpu[] = {0.12, 0.12, 0.78, 0.78, 6.09, 6.09};
   const bool oo[] = {true, true, true, true, false, false}, op[] = {true, true, false, false, false, false};
   const bool zi[] = {true, false, true, false, true, false};
@@ -119,7 +125,9 @@ TEST_CASE("DeepSpeed estimator view (M-20..M-31, t5-3b: P = 2851e6, largest laye
   const auto t5l = deepspeed_estimate(737.67e6, 32.90e6, 4, 1, 3, false, false, true, false);
   CHECK(t5l.gpu_bytes / 1048576.0 == doctest::Approx(3291).epsilon(1e-3));
   // The CLI view prints the same.
-  const auto r = mlc("vram train --params 2851e6 --num-gpus 8 --zero 3 --formula deepspeed --largest-layer 32e6 --offload optimizer --json");
+  const auto r =
+      mlc("vram train --params 2851e6 --num-gpus 8 --zero 3 --formula deepspeed --largest-layer 32e6 --offload "
+          "optimizer --json");
   REQUIRE(r.status == 0);
   CHECK(r.json()["result"]["per_gpu"]["total_bytes"].get<double>() / GiB == doctest::Approx(0.78).epsilon(0.01));
 }
@@ -130,11 +138,12 @@ TEST_CASE("vram train invariants: sums, ZeRO-3 scaling, recompute ordering") {
     double prev = 1e30;
     for (int n : {8, 16, 64, 256}) {
       const auto r = mlc(std::string("vram train -m ") + model + " -g h100-sxm --num-gpus " + std::to_string(n) +
-                            " --zero 3 --seq 4096 --json");
+                         " --zero 3 --seq 4096 --json");
       REQUIRE(r.status == 0);
       const auto p = r.json()["result"]["per_gpu"];
-      const double sum = p["weights_bytes"].get<double>() + p["gradients_bytes"].get<double>() + p["optimizer_bytes"].get<double>() +
-                         p["activations_bytes"].get<double>() + p["logits_bytes"].get<double>() + p["other_bytes"].get<double>();
+      const double sum = p["weights_bytes"].get<double>() + p["gradients_bytes"].get<double>() +
+                         p["optimizer_bytes"].get<double>() + p["activations_bytes"].get<double>() +
+                         p["logits_bytes"].get<double>() + p["other_bytes"].get<double>();
       CHECK(sum == doctest::Approx(p["total_bytes"].get<double>()));
       CHECK(p["total_bytes"].get<double>() <= prev);  // never grows with more data-parallel GPUs
       prev = p["total_bytes"].get<double>();
@@ -142,7 +151,9 @@ TEST_CASE("vram train invariants: sums, ZeRO-3 scaling, recompute ordering") {
     double act[3];
     const char* rc[] = {"full", "selective", "none"};
     for (int i = 0; i < 3; ++i) {
-      const auto r = mlc(std::string("vram train -m ") + model + " --num-gpus 8 --tp 2 --zero 1 --seq 8192 --flash-attn false --recompute " + rc[i] + " --json");
+      const auto r =
+          mlc(std::string("vram train -m ") + model +
+              " --num-gpus 8 --tp 2 --zero 1 --seq 8192 --flash-attn false --recompute " + rc[i] + " --json");
       REQUIRE(r.status == 0);
       act[i] = r.json()["result"]["per_gpu"]["activations_bytes"].get<double>();
     }
@@ -153,7 +164,8 @@ TEST_CASE("vram train invariants: sums, ZeRO-3 scaling, recompute ordering") {
   const auto r = mlc("vram train -m llama-3.1-8b -g h100-sxm --num-gpus 8 --zero 3 --seq 8192 --json");
   const double mb = r.json()["result"]["max_micro_batch"].get<double>();
   REQUIRE(mb >= 1);
-  const std::string base = "vram train -m llama-3.1-8b -g h100-sxm --num-gpus 8 --zero 3 --seq 8192 --check --micro-batch ";
+  const std::string base =
+      "vram train -m llama-3.1-8b -g h100-sxm --num-gpus 8 --zero 3 --seq 8192 --check --micro-batch ";
   CHECK(mlc(base + std::to_string(int(mb))).status == 0);
   CHECK(mlc(base + std::to_string(int(mb) + 1)).status == 3);
 }

@@ -78,8 +78,10 @@ struct TomlTable {
     if (!n) return r;
     if (const auto* a = n->as_array()) {
       for (const auto& e : *a) {
-        if (auto s = e.value<std::string>(); s && e.is_string()) r.push_back(*s);
-        else bad(e, k, "must be a list of strings");
+        if (auto s = e.value<std::string>(); s && e.is_string())
+          r.push_back(*s);
+        else
+          bad(e, k, "must be a list of strings");
       }
     } else {
       bad(*n, k, "must be a list of strings");
@@ -129,7 +131,9 @@ nlohmann::json to_json(const toml::node& n) {
   return nlohmann::json();  // dates/times: not used in configs
 }
 
-std::string stem_of(const std::string& path) { return lower(fs::path(path).stem().string()); }
+std::string stem_of(const std::string& path) {
+  return lower(fs::path(path).stem().string());
+}
 
 // ---- entry parsers --------------------------------------------------------------------
 
@@ -157,8 +161,7 @@ Gpu parse_gpu(const std::string& path, const toml::table& t) {
   if (const toml::node* pk = r.get("peak_tflops", true)) {
     if (const auto* pt = pk->as_table()) {
       TomlTable p{path, *pt, problems, "peak_tflops."};
-      for (size_t i = 0; i < kPeakNames.size(); ++i)
-        g.peak_flop_per_s[i] = p.num(kPeakNames[i], false, 0, 1e6) * kTera;
+      for (size_t i = 0; i < kPeakNames.size(); ++i) g.peak_flop_per_s[i] = p.num(kPeakNames[i], false, 0, 1e6) * kTera;
       p.finish();
       if (g.peak(Peak::bf16) <= 0 && g.peak(Peak::fp16) <= 0)
         problems.push_back(where(path, pt->source()) + ": peak_tflops needs bf16 (or fp16)");
@@ -182,7 +185,8 @@ Gpu parse_gpu(const std::string& path, const toml::table& t) {
   }
   r.finish();
   if (!g.id.empty() && lower(g.id) != stem_of(path))
-    problems.push_back(where(path, t.source()) + ": id '" + g.id + "' must equal the file name '" + stem_of(path) + "'");
+    problems.push_back(where(path, t.source()) + ": id '" + g.id + "' must equal the file name '" + stem_of(path) +
+                       "'");
   check(problems);
   g.id = lower(g.id);
   return g;
@@ -319,7 +323,8 @@ std::vector<ApiOffer> parse_api_offers(const std::string& path, const toml::tabl
     off.model = lower(o.str("model", true));
     off.usd_per_million_input = o.num("usd_per_million_input", true, 0, 1e5);
     off.usd_per_million_output = o.num("usd_per_million_output", true, 0, 1e5);
-    if (const double c = o.num("usd_per_million_cached_input", false, 0, 1e5); c > 0) off.usd_per_million_cached_input = c;
+    if (const double c = o.num("usd_per_million_cached_input", false, 0, 1e5); c > 0)
+      off.usd_per_million_cached_input = c;
   });
 }
 
@@ -351,7 +356,8 @@ EntryKind kind_from_content(const toml::table& t, const std::string& path) {
       if (first->get("model")) return EntryKind::api_prices;
     }
   }
-  throw Error(path + ": cannot tell what this file describes (a model has [config], a GPU [peak_tflops], "
+  throw Error(path +
+              ": cannot tell what this file describes (a model has [config], a GPU [peak_tflops], "
               "an interconnect bandwidth_gb_s, a price file [[offer]] entries)");
 }
 
@@ -457,8 +463,9 @@ const Interconnect& Database::interconnect(const std::string& name) {
   const std::string id = lower(name);
   if (auto it = impl_->links.find(id); it != impl_->links.end()) return it->second;
   const auto* f = impl_->find(EntryKind::interconnect, id);
-  if (!f) throw Error("unknown interconnect '" + name + "'" + did_you_mean(id, ids(EntryKind::interconnect)) +
-                      " (see `mlcalc list interconnects`)");
+  if (!f)
+    throw Error("unknown interconnect '" + name + "'" + did_you_mean(id, ids(EntryKind::interconnect)) +
+                " (see `mlcalc list interconnects`)");
   return impl_->links.emplace(id, parse_interconnect(f->path, parse_toml(impl_->text(*f), f->path))).first->second;
 }
 
@@ -495,8 +502,10 @@ ModelEntry model_from_config_path(const std::string& path, std::vector<std::stri
     // Convert the byte offset into line:col.
     size_t line = 1, col = 1;
     for (size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
-      if (text[i] == '\n') ++line, col = 1;
-      else ++col;
+      if (text[i] == '\n')
+        ++line, col = 1;
+      else
+        ++col;
     }
     std::string what = e.what();
     if (auto p = what.find("parse error"); p != std::string::npos) what = what.substr(p);
@@ -505,7 +514,8 @@ ModelEntry model_from_config_path(const std::string& path, std::vector<std::stri
   ModelEntry m;
   m.file = file;
   m.arch = architecture_from_hf(j, file, warnings);
-  m.id = fs::is_directory(path, ec) ? fs::path(path).filename().string() : fs::path(path).parent_path().filename().string();
+  m.id = fs::is_directory(path, ec) ? fs::path(path).filename().string()
+                                    : fs::path(path).parent_path().filename().string();
   if (m.id.empty() || m.id == ".") m.id = fs::path(file).stem().string();
   m.name = m.arch.name.empty() ? m.id : m.arch.name;
   m.source = file;
@@ -540,7 +550,8 @@ const ModelEntry& Database::model(const std::string& name_or_path) {
     if (const auto* f = impl_->find(EntryKind::model, id.substr(slash + 1))) return impl_->load_model(*f);
   }
   if (id.find('/') != std::string::npos || id.find(".json") != std::string::npos)
-    throw Error("unknown model '" + name_or_path + "': not a database name, a known Hugging Face id, or a path to a config.json" +
+    throw Error("unknown model '" + name_or_path +
+                "': not a database name, a known Hugging Face id, or a path to a config.json" +
                 did_you_mean(id.substr(id.rfind('/') + 1), names));
   throw Error("unknown model '" + name_or_path + "'" + did_you_mean(id, names) + " (see `mlcalc list models`)");
 }

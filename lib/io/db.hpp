@@ -15,7 +15,7 @@ namespace mlcalc {
 
 /// A model with its provenance.
 struct ModelEntry {
-  std::string id, name, file;              ///< file = where it was read from
+  std::string id, name, file;  ///< file = where it was read from
   std::vector<std::string> hf_ids;
   std::string as_of, source, stated_source, params_note;
   double stated_total = 0, stated_active = 0;  ///< officially stated counts (0 = unknown)

@@ -99,10 +99,10 @@ Architecture architecture_from_hf(const json& root, const std::string& where, st
   r.family = r.string("model_type", Reader{root, where, ""}.string("model_type", ""));
   const std::string& mt = r.family;
   static const std::set<std::string> known = {
-      "llama",   "mistral",   "mixtral",     "qwen2",      "qwen2_moe",   "qwen3",       "qwen3_moe",
-      "qwen3_next", "gemma",  "gemma2",      "gemma3_text", "gemma3",     "phi3",        "opt",
-      "gpt2",    "llama4_text", "llama4",    "gpt_oss",    "deepseek_v2", "deepseek_v3", "kimi_k2",
-      "glm4_moe", "nemotron_h", "jamba",   "gptj",       "falcon"};
+      "llama",      "mistral",     "mixtral", "qwen2",       "qwen2_moe",   "qwen3",       "qwen3_moe",
+      "qwen3_next", "gemma",       "gemma2",  "gemma3_text", "gemma3",      "phi3",        "opt",
+      "gpt2",       "llama4_text", "llama4",  "gpt_oss",     "deepseek_v2", "deepseek_v3", "kimi_k2",
+      "glm4_moe",   "nemotron_h",  "jamba",   "gptj",        "falcon"};
   if (!known.count(mt))
     warnings.push_back(where + ": model_type '" + mt + "' is not one mlcalc knows; read as a Llama-style decoder");
 
@@ -125,8 +125,10 @@ Architecture architecture_from_hf(const json& root, const std::string& where, st
     // FalconConfig (transformers configuration_falcon.py): attribute_map n_layer/n_head; MLP width
     // ffn_hidden_size, default 4 * hidden_size (FalconMLP dense_h_to_4h); max_position_embeddings 2048.
     a.hidden = r.positive("hidden_size");
-    a.num_layers = static_cast<int>(r.has("num_hidden_layers") ? r.positive("num_hidden_layers") : r.positive("n_layer"));
-    a.attn.num_heads = static_cast<int>(r.has("num_attention_heads") ? r.positive("num_attention_heads") : r.positive("n_head"));
+    a.num_layers =
+        static_cast<int>(r.has("num_hidden_layers") ? r.positive("num_hidden_layers") : r.positive("n_layer"));
+    a.attn.num_heads =
+        static_cast<int>(r.has("num_attention_heads") ? r.positive("num_attention_heads") : r.positive("n_head"));
     a.dense.intermediate = r.integer("ffn_hidden_size", 4 * a.hidden);
     a.max_context = r.integer("max_position_embeddings", 2048);
   } else {
@@ -142,7 +144,8 @@ Architecture architecture_from_hf(const json& root, const std::string& where, st
     // FalconAttention: new_decoder_architecture -> num_kv_heads groups (query_key_value out
     // (n_kv * 2 + n_heads) * head_dim); else multi_query (default true) -> 1 kv head, else MHA.
     if (r.boolean("new_decoder_architecture", false))
-      a.attn.num_kv_heads = static_cast<int>(r.has("num_kv_heads") ? r.integer("num_kv_heads") : r.integer("n_head_kv", a.attn.num_heads));
+      a.attn.num_kv_heads = static_cast<int>(r.has("num_kv_heads") ? r.integer("num_kv_heads")
+                                                                   : r.integer("n_head_kv", a.attn.num_heads));
     else
       a.attn.num_kv_heads = r.boolean("multi_query", true) ? 1 : a.attn.num_heads;
   }
@@ -183,7 +186,7 @@ Architecture architecture_from_hf(const json& root, const std::string& where, st
     a.dense.gated = false;
     a.attn.qkv_bias = a.attn.o_bias = a.dense.bias = r.boolean("bias", false);
     const bool two_ln = r.has("num_ln_in_parallel_attn") ? r.integer("num_ln_in_parallel_attn") == 2
-                                                          : r.boolean("new_decoder_architecture", false);
+                                                         : r.boolean("new_decoder_architecture", false);
     a.shared_block_norm = r.boolean("parallel_attn", true) && !two_ln;
   } else if (mt == "opt" || gpt2) {
     a.layernorm = true;
@@ -197,7 +200,7 @@ Architecture architecture_from_hf(const json& root, const std::string& where, st
     a.dense.gated = act != "relu2" && mt != "nemotron_h";  // Nemotron-H MLP: squared ReLU, 2 matrices
     const bool ab = r.boolean("attention_bias", false);
     a.attn.qkv_bias = ab || mt == "qwen2" || mt == "qwen2_moe";  // Qwen2: QKV bias implied by the family
-    a.attn.o_bias = ab && mt != "glm4_moe";                     // GLM-4.5: bias on q/k/v only
+    a.attn.o_bias = ab && mt != "glm4_moe";                      // GLM-4.5: bias on q/k/v only
     a.dense.bias = r.boolean("mlp_bias", false);
     // Per-head q_norm/k_norm (head_dim each): Qwen3 family; Gemma 3 (transformers
     // models/gemma3/modeling_gemma3.py Gemma3Attention q_norm/k_norm = Gemma3RMSNorm(head_dim));
@@ -316,7 +319,8 @@ Architecture architecture_from_hf(const json& root, const std::string& where, st
     const int64_t chunk = r.integer("attention_chunk_size", 8192);
     for (int i = 0; i < L; ++i) {
       bool rope = (i + 1) % 4 != 0;
-      if (r.has("no_rope_layers") && c.at("no_rope_layers").is_array() && static_cast<int>(c.at("no_rope_layers").size()) == L)
+      if (r.has("no_rope_layers") && c.at("no_rope_layers").is_array() &&
+          static_cast<int>(c.at("no_rope_layers").size()) == L)
         rope = c.at("no_rope_layers")[i].get<int>() != 0;
       if (rope && chunk > 0) layers[i].window_kind = Window::chunked, layers[i].window = chunk;
     }
@@ -335,11 +339,20 @@ Architecture architecture_from_hf(const json& root, const std::string& where, st
              std::to_string(L));
     for (int i = 0; i < L; ++i) {
       switch (pat[i]) {
-        case 'M': layers[i] = {Mixer::mamba2, Window::full, 0, Ffn::none}; break;
-        case '*': layers[i] = {Mixer::attention, Window::full, 0, Ffn::none}; break;
-        case '-': layers[i] = {Mixer::none, Window::full, 0, Ffn::dense}; break;
-        case 'E': layers[i] = {Mixer::none, Window::full, 0, Ffn::moe}; break;
-        default: r.fail(std::string("hybrid_override_pattern has an unknown layer '") + pat[i] + "' (M * - E)");
+        case 'M':
+          layers[i] = {Mixer::mamba2, Window::full, 0, Ffn::none};
+          break;
+        case '*':
+          layers[i] = {Mixer::attention, Window::full, 0, Ffn::none};
+          break;
+        case '-':
+          layers[i] = {Mixer::none, Window::full, 0, Ffn::dense};
+          break;
+        case 'E':
+          layers[i] = {Mixer::none, Window::full, 0, Ffn::moe};
+          break;
+        default:
+          r.fail(std::string("hybrid_override_pattern has an unknown layer '") + pat[i] + "' (M * - E)");
       }
     }
   } else if (sw > 0 && (mt == "mistral" || mt == "mixtral" || mt == "phi3" ||
@@ -357,7 +370,8 @@ Architecture architecture_from_hf(const json& root, const std::string& where, st
     for (int i = 0; i < L; ++i) {
       bool moe = true;
       if (r.has("first_k_dense_replace") || r.has("moe_layer_freq")) {
-        const int64_t k = r.integer("first_k_dense_replace", 0), f = std::max<int64_t>(1, r.integer("moe_layer_freq", 1));
+        const int64_t k = r.integer("first_k_dense_replace", 0),
+                      f = std::max<int64_t>(1, r.integer("moe_layer_freq", 1));
         moe = i >= k && i % f == 0;
       } else if (r.has("interleave_moe_layer_step")) {
         const int64_t step = std::max<int64_t>(1, r.integer("interleave_moe_layer_step"));
@@ -377,10 +391,12 @@ Architecture architecture_from_hf(const json& root, const std::string& where, st
   a.groups = compress(layers);
 
   // ---- checkpoint dtype (quantization_config describes the stored weights; torch_dtype the rest) --
-  a.weight_dtype = dtype_from_torch(r.string("torch_dtype", Reader{root, where, ""}.string("torch_dtype", r.string("dtype", "bfloat16"))));
+  a.weight_dtype = dtype_from_torch(
+      r.string("torch_dtype", Reader{root, where, ""}.string("torch_dtype", r.string("dtype", "bfloat16"))));
   a.expert_dtype = a.weight_dtype;
   const json* q = root.contains("quantization_config") ? &root.at("quantization_config")
-                  : c.contains("quantization_config") ? &c.at("quantization_config") : nullptr;
+                  : c.contains("quantization_config")  ? &c.at("quantization_config")
+                                                       : nullptr;
   if (q && q->is_object()) {
     const std::string method = q->value("quant_method", std::string());
     if (method == "fp8") {
@@ -395,12 +411,16 @@ Architecture architecture_from_hf(const json& root, const std::string& where, st
       a.expert_dtype = a.weight_dtype;
     } else if (method == "modelopt" || method == "compressed-tensors") {
       const std::string algo = lower(q->value("quant_algo", std::string()));
-      if (algo.find("nvfp4") != std::string::npos) a.weight_dtype = a.expert_dtype = {DType::Kind::nvfp4};
-      else if (algo.find("fp8") != std::string::npos) a.weight_dtype = a.expert_dtype = {DType::Kind::fp8};
-      else warnings.push_back(where + ": quantization_config '" + method + "' not understood; weights read as " + a.weight_dtype.name());
+      if (algo.find("nvfp4") != std::string::npos)
+        a.weight_dtype = a.expert_dtype = {DType::Kind::nvfp4};
+      else if (algo.find("fp8") != std::string::npos)
+        a.weight_dtype = a.expert_dtype = {DType::Kind::fp8};
+      else
+        warnings.push_back(where + ": quantization_config '" + method + "' not understood; weights read as " +
+                           a.weight_dtype.name());
     } else if (!method.empty()) {
-      warnings.push_back(where + ": quantization_config quant_method '" + method + "' not understood; weights read as " +
-                         a.weight_dtype.name());
+      warnings.push_back(where + ": quantization_config quant_method '" + method +
+                         "' not understood; weights read as " + a.weight_dtype.name());
     }
   }
   return a;

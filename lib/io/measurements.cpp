@@ -21,12 +21,13 @@ namespace mlcalc {
 namespace {
 
 const std::vector<std::string> kGroups = {"batch-1", "serving", "max-throughput", "collectives"};
-const std::vector<std::string> kInferenceQuantities = {"tpot_s", "ttft_s", "e2e_s", "output_tokens_per_s",
-                                                        "prefill_s"};
+const std::vector<std::string> kInferenceQuantities = {"tpot_s", "ttft_s", "e2e_s", "output_tokens_per_s", "prefill_s"};
 const std::vector<std::string> kCollectiveQuantities = {"time_s", "bus_bandwidth_bytes_per_s"};
 const std::vector<std::string> kCollectives = {"allreduce", "allgather", "alltoall", "reducescatter"};
 
-bool in(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+bool in(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
 
 std::string join(const std::vector<std::string>& v) {
   std::string r;
@@ -47,7 +48,9 @@ struct Reader {
   std::string prefix;  // "case[3]." in messages
   std::set<std::string> used;
 
-  void problem(const toml::node& n, const std::string& what) { problems.push_back(where(path, n.source()) + ": " + what); }
+  void problem(const toml::node& n, const std::string& what) {
+    problems.push_back(where(path, n.source()) + ": " + what);
+  }
   void bad(const toml::node& n, const char* k, const std::string& what) { problem(n, "'" + prefix + k + "' " + what); }
 
   const toml::node* get(const char* k, bool required) {
@@ -130,16 +133,20 @@ void read_inference(Reader& r, ValidationCase& c) {
   c.batch = r.positive("batch", false);
   if (const toml::node* n = r.get("concurrency", false)) {
     if (n->is_string()) {
-      if (*n->value<std::string>() != "max") r.bad(*n, "concurrency", "must be a positive number or \"max\"");
-      else if (c.group != "max-throughput") r.bad(*n, "concurrency", "\"max\" belongs to group max-throughput");
-      else c.concurrency_max = true;
+      if (*n->value<std::string>() != "max")
+        r.bad(*n, "concurrency", "must be a positive number or \"max\"");
+      else if (c.group != "max-throughput")
+        r.bad(*n, "concurrency", "\"max\" belongs to group max-throughput");
+      else
+        c.concurrency_max = true;
     } else {
       c.concurrency = r.positive_value(*n, "concurrency");
     }
   }
   const bool has_batch = r.t.get("batch"), has_conc = r.t.get("concurrency");
   if (has_batch == has_conc)
-    r.problems.push_back(where(r.path, r.t.source()) + ": case '" + c.id + "' needs exactly one of batch and concurrency");
+    r.problems.push_back(where(r.path, r.t.source()) + ": case '" + c.id +
+                         "' needs exactly one of batch and concurrency");
   c.gpu_mem_util = r.positive("gpu_mem_util", false);
   if (c.gpu_mem_util && *c.gpu_mem_util > 1) r.bad(*r.t.get("gpu_mem_util"), "gpu_mem_util", "must be at most 1");
 }
@@ -171,8 +178,10 @@ ValidationCase read_case(const std::string& path, const toml::table& t, int inde
   c.pp = r.count("pp", false).value_or(1);
   c.ep = r.count("ep", false).value_or(1);
   const bool collective = c.group == "collectives";
-  if (collective) read_collective(r, c);
-  else read_inference(r, c);
+  if (collective)
+    read_collective(r, c);
+  else
+    read_inference(r, c);
   const auto& quantities = collective ? kCollectiveQuantities : kInferenceQuantities;
   if (const toml::node* m = r.get("measured", true)) {
     if (const auto* mt = m->as_table(); !mt) {
@@ -221,8 +230,10 @@ std::vector<ValidationCase> parse_validation_file(const std::string& path, const
     } else {
       int i = 0;
       for (const auto& e : *arr) {
-        if (const auto* et = e.as_table()) cases.push_back(read_case(path, *et, i, problems));
-        else problems.push_back(where(path, e.source()) + ": each [[case]] must be a table");
+        if (const auto* et = e.as_table())
+          cases.push_back(read_case(path, *et, i, problems));
+        else
+          problems.push_back(where(path, e.source()) + ": each [[case]] must be a table");
         ++i;
       }
     }

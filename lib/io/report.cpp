@@ -13,7 +13,9 @@ ojson jcount(double v) {
   return v;
 }
 
-ojson jopt(const std::optional<double>& v) { return v ? ojson(*v) : ojson(nullptr); }
+ojson jopt(const std::optional<double>& v) {
+  return v ? ojson(*v) : ojson(nullptr);
+}
 
 namespace {
 
@@ -60,7 +62,8 @@ std::string to_csv(const ojson& records) {
   for (size_t c = 0; c < header.size(); ++c) out += (c ? "," : "") + header[c];
   out += "\n";
   for (const auto& r : flat) {
-    for (size_t c = 0; c < header.size(); ++c) out += (c ? "," : "") + (r.contains(header[c]) ? csv_cell(r[header[c]]) : "");
+    for (size_t c = 0; c < header.size(); ++c)
+      out += (c ? "," : "") + (r.contains(header[c]) ? csv_cell(r[header[c]]) : "");
     out += "\n";
   }
   return out;

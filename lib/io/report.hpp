@@ -22,8 +22,8 @@ struct Document {
   std::string command;
   ojson inputs = ojson::object();
   ojson result = ojson::object();
-  std::vector<Table> tables;            ///< table and md formats
-  ojson records = ojson::array();       ///< CSV: one object per row (nested objects flattened to a.b keys)
+  std::vector<Table> tables;       ///< table and md formats
+  ojson records = ojson::array();  ///< CSV: one object per row (nested objects flattened to a.b keys)
   std::vector<std::string> warnings;
 };
 
@@ -45,13 +45,13 @@ ojson deployment_json(const Deployment& d);
 
 /// What `list` shows.
 struct ListReport {
-  std::string what;                            ///< gpus | models | interconnects | prices
+  std::string what;  ///< gpus | models | interconnects | prices
   std::vector<const Gpu*> gpus;
   std::vector<const Interconnect*> interconnects;
   std::vector<const ModelEntry*> models;
   std::vector<GpuOffer> gpu_offers;
   std::vector<ApiOffer> api_offers;
-  std::string model_filter, gpu_filter;        ///< prices: resolved ids ("" = all)
+  std::string model_filter, gpu_filter;  ///< prices: resolved ids ("" = all)
   bool show_gpu_offers = true, show_api_offers = true;
 };
 

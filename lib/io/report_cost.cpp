@@ -50,9 +50,10 @@ Document to_document(const CostReport& r) {
   sh["capacity_requests_per_day"] = r.capacity_requests_per_day;
 
   Table t;
-  t.title = fmt::format("Self-hosted {} on {} x {} at ${:.2f}/GPU-h, {:.0f}% utilization, {} in / {} out tokens per request",
-                        f.dep.arch->name, f.num_gpus, f.dep.gpu->id, f.query.usd_per_gpu_hour, r.utilization * 100,
-                        fmt_count(w.input), fmt_count(w.output));
+  t.title =
+      fmt::format("Self-hosted {} on {} x {} at ${:.2f}/GPU-h, {:.0f}% utilization, {} in / {} out tokens per request",
+                  f.dep.arch->name, f.num_gpus, f.dep.gpu->id, f.query.usd_per_gpu_hour, r.utilization * 100,
+                  fmt_count(w.input), fmt_count(w.output));
   t.columns = {"quantity", "value"};
   t.left_align = {true, true};
   t.rows = {{"output tokens/s (100% busy)", fmt_num(f.output_tokens_per_s, 1)},
@@ -60,7 +61,8 @@ Document to_document(const CostReport& r) {
             {"$ per million input tokens", fmt_num(c.usd_per_million_input_tokens, 4)},
             {"$ per 1k requests", fmt_num(c.usd_per_1k_requests, 4)},
             {"prefill share of GPU time", fmt_num(f.prefill_share * 100, 1) + "%"}};
-  if (f.query.fixed_usd_per_month > 0) t.rows.push_back({"of which fixed costs ($ per 1k requests)", fmt_num(c.fixed_usd_per_1k_requests, 4)});
+  if (f.query.fixed_usd_per_month > 0)
+    t.rows.push_back({"of which fixed costs ($ per 1k requests)", fmt_num(c.fixed_usd_per_1k_requests, 4)});
   t.notes.push_back("throughput: " + f.throughput_source);
   t.notes.push_back("price: " + f.query.price_source);
 
@@ -70,13 +72,20 @@ Document to_document(const CostReport& r) {
   a.columns = {"provider", "$/M in", "$/M out", "$ per 1k requests", "self-hosted / API", "as of"};
   for (const ApiComparison& x : r.apis) {
     const ApiOffer& off = x.offer;
-    apis.push_back({{"provider", off.provider}, {"usd_per_million_input", off.usd_per_million_input},
-                    {"usd_per_million_output", off.usd_per_million_output}, {"usd_per_1k_requests", x.usd_per_1k_requests},
-                    {"ratio", x.ratio}, {"as_of", off.as_of}, {"notes", off.notes}, {"source", off.source}});
-    a.rows.push_back({off.provider + (off.notes.empty() ? "" : " (" + off.notes.substr(0, 40) + ")"), fmt_num(off.usd_per_million_input, 3),
-                      fmt_num(off.usd_per_million_output, 3), fmt_num(x.usd_per_1k_requests, 4), fmt_num(x.ratio, 2) + "x", off.as_of});
+    apis.push_back({{"provider", off.provider},
+                    {"usd_per_million_input", off.usd_per_million_input},
+                    {"usd_per_million_output", off.usd_per_million_output},
+                    {"usd_per_1k_requests", x.usd_per_1k_requests},
+                    {"ratio", x.ratio},
+                    {"as_of", off.as_of},
+                    {"notes", off.notes},
+                    {"source", off.source}});
+    a.rows.push_back({off.provider + (off.notes.empty() ? "" : " (" + off.notes.substr(0, 40) + ")"),
+                      fmt_num(off.usd_per_million_input, 3), fmt_num(off.usd_per_million_output, 3),
+                      fmt_num(x.usd_per_1k_requests, 4), fmt_num(x.ratio, 2) + "x", off.as_of});
   }
-  if (apis.empty()) t.notes.push_back("no API offers for " + f.dep.arch->id + " in the database (add your own with --db)");
+  if (apis.empty())
+    t.notes.push_back("no API offers for " + f.dep.arch->id + " in the database (add your own with --db)");
   doc.tables = {t};
   if (!apis.empty()) doc.tables.push_back(a);
   doc.result = {{"self_hosted", sh}, {"api", apis}};
@@ -104,7 +113,8 @@ Document to_document(const BreakevenReport& r) {
   res["breakeven_tokens_per_month"] = jopt(r.tokens_per_month);
   res["self_hosted_usd_per_1k_requests_at_full_utilization"] = r.self_hosted_usd_per_1k_requests_at_full;
   res["api_usd_per_1k_requests"] = r.api_usd_per_1k_requests;
-  res["api"] = {{"name", r.api.name}, {"usd_per_million_input", r.api.usd_per_million_input},
+  res["api"] = {{"name", r.api.name},
+                {"usd_per_million_input", r.api.usd_per_million_input},
                 {"usd_per_million_output", r.api.usd_per_million_output}};
   res["self_hosted"] = fleet_json(f);
   ojson point = {{"record", "breakeven"}};
@@ -112,13 +122,16 @@ Document to_document(const BreakevenReport& r) {
   doc.records.push_back(point);
   ojson curve = ojson::array();
   Table t;
-  t.title = fmt::format("Break-even: {} on {} x {} at ${:.2f}/GPU-h vs {} (${}/M in, ${}/M out), {} in / {} out tokens",
-                        f.dep.arch->name, f.num_gpus, f.dep.gpu->id, f.query.usd_per_gpu_hour, r.api.name,
-                        r.api.usd_per_million_input, r.api.usd_per_million_output, fmt_count(w.input), fmt_count(w.output));
+  t.title =
+      fmt::format("Break-even: {} on {} x {} at ${:.2f}/GPU-h vs {} (${}/M in, ${}/M out), {} in / {} out tokens",
+                  f.dep.arch->name, f.num_gpus, f.dep.gpu->id, f.query.usd_per_gpu_hour, r.api.name,
+                  r.api.usd_per_million_input, r.api.usd_per_million_output, fmt_count(w.input), fmt_count(w.output));
   t.columns = {"utilization", "self-hosted $/1k req", "API $/1k req", "cheaper"};
   for (const BreakevenPoint& p : r.curve) {
-    ojson j = {{"utilization", p.utilization}, {"self_hosted_usd_per_1k_requests", p.self_hosted_usd_per_1k_requests},
-               {"api_usd_per_1k_requests", p.api_usd_per_1k_requests}, {"cheaper", p.self_hosted_cheaper ? "self-hosted" : "api"}};
+    ojson j = {{"utilization", p.utilization},
+               {"self_hosted_usd_per_1k_requests", p.self_hosted_usd_per_1k_requests},
+               {"api_usd_per_1k_requests", p.api_usd_per_1k_requests},
+               {"cheaper", p.self_hosted_cheaper ? "self-hosted" : "api"}};
     curve.push_back(j);
     ojson rec = {{"record", "curve"}};
     rec.update(j);
@@ -127,12 +140,14 @@ Document to_document(const BreakevenReport& r) {
                       fmt_num(p.api_usd_per_1k_requests, 4), p.self_hosted_cheaper ? "self-hosted" : "API"});
   }
   res["curve"] = curve;
-  t.notes.push_back(r.utilization ? fmt::format("break-even at {:.1f}% utilization = {:.0f} requests/day = {:.3g} tokens/month",
-                                                *r.utilization * 100, *r.requests_per_day, *r.tokens_per_month)
-                                  : std::string("break-even: never (self-hosting costs more than the API even at 100% utilization)"));
+  t.notes.push_back(
+      r.utilization ? fmt::format("break-even at {:.1f}% utilization = {:.0f} requests/day = {:.3g} tokens/month",
+                                  *r.utilization * 100, *r.requests_per_day, *r.tokens_per_month)
+                    : std::string("break-even: never (self-hosting costs more than the API even at 100% utilization)"));
   t.notes.push_back("throughput: " + f.throughput_source);
   t.notes.push_back("price: " + f.query.price_source);
-  if (f.query.fixed_usd_per_month > 0) t.notes.push_back(fmt::format("includes fixed costs of ${:.0f}/month", f.query.fixed_usd_per_month));
+  if (f.query.fixed_usd_per_month > 0)
+    t.notes.push_back(fmt::format("includes fixed costs of ${:.0f}/month", f.query.fixed_usd_per_month));
   doc.tables = {t};
   doc.inputs = fleet_inputs(f);
   return doc;

@@ -11,8 +11,13 @@ namespace {
 ojson layer_groups_json(const Architecture& a) {
   ojson g = ojson::array();
   for (const auto& l : a.groups)
-    g.push_back({{"num_layers", l.num_layers}, {"mixer", mixer_name(l.mixer)}, {"attention", window_name(l.window_kind)},
-                 {"window_tokens", l.window}, {"ffn", l.ffn == Ffn::moe ? "moe" : l.ffn == Ffn::dense ? "dense" : "none"}});
+    g.push_back({{"num_layers", l.num_layers},
+                 {"mixer", mixer_name(l.mixer)},
+                 {"attention", window_name(l.window_kind)},
+                 {"window_tokens", l.window},
+                 {"ffn", l.ffn == Ffn::moe     ? "moe"
+                         : l.ffn == Ffn::dense ? "dense"
+                                               : "none"}});
   return g;
 }
 
@@ -36,8 +41,13 @@ Document to_document(const ModelSummary& m) {
   Document doc;
   doc.command = "describe";
   doc.warnings = m.warnings;
-  doc.inputs = {{"name", m.query_name}, {"kind", "model"}, {"context_tokens", jcount(q.context)}, {"batch", jcount(q.batch)},
-                {"weights", m.weights.name()}, {"kv_dtype", m.kv.name()}, {"state_dtype", m.state.name()}};
+  doc.inputs = {{"name", m.query_name},
+                {"kind", "model"},
+                {"context_tokens", jcount(q.context)},
+                {"batch", jcount(q.batch)},
+                {"weights", m.weights.name()},
+                {"kv_dtype", m.kv.name()},
+                {"state_dtype", m.state.name()}};
   ojson& r = doc.result;
   r["id"] = m.id;
   r["name"] = m.name;
@@ -61,10 +71,13 @@ Document to_document(const ModelSummary& m) {
   r["max_context_tokens"] = a.max_context;
   r["layer_groups"] = layer_groups_json(a);
   if (a.moe.num_experts > 0)
-    r["moe"] = {{"num_experts", a.moe.num_experts}, {"experts_per_token", a.moe.top_k},
-                {"num_shared_experts", a.moe.num_shared}, {"expert_intermediate_size", a.moe.expert_intermediate}};
+    r["moe"] = {{"num_experts", a.moe.num_experts},
+                {"experts_per_token", a.moe.top_k},
+                {"num_shared_experts", a.moe.num_shared},
+                {"expert_intermediate_size", a.moe.expert_intermediate}};
   if (a.mla.kv_lora_rank > 0)
-    r["mla"] = {{"q_lora_rank", a.mla.q_lora_rank}, {"kv_lora_rank", a.mla.kv_lora_rank},
+    r["mla"] = {{"q_lora_rank", a.mla.q_lora_rank},
+                {"kv_lora_rank", a.mla.kv_lora_rank},
                 {"qk_rope_head_dim", a.mla.qk_rope_head_dim}};
   r["weights_dtype"] = m.weights.name();
   r["experts_dtype"] = m.experts.name();
@@ -83,7 +96,8 @@ Document to_document(const ModelSummary& m) {
   doc.records.push_back(r);
 
   Table t;
-  t.title = fmt::format("{} ({}): context {} tokens, batch {}", m.name, a.family, fmt_count(q.context), fmt_count(q.batch));
+  t.title =
+      fmt::format("{} ({}): context {} tokens, batch {}", m.name, a.family, fmt_count(q.context), fmt_count(q.batch));
   t.columns = {"quantity", "value"};
   t.left_align = {true, true};
   auto row = [&](const std::string& k, const std::string& v) { t.rows.push_back({k, v}); };
@@ -91,22 +105,28 @@ Document to_document(const ModelSummary& m) {
   row("parameters (active per token)", fmt_count(p.active) + " (" + fmt_si(p.active) + ")");
   row("parameters (embedding / lm head)", fmt_si(p.embedding) + " / " + (p.lm_head > 0 ? fmt_si(p.lm_head) : "tied"));
   if (m.stated_total > 0)
-    row("stated (total / active)", fmt_si(m.stated_total) + " / " + fmt_si(m.stated_active > 0 ? m.stated_active : m.stated_total));
+    row("stated (total / active)",
+        fmt_si(m.stated_total) + " / " + fmt_si(m.stated_active > 0 ? m.stated_active : m.stated_total));
   row("layers", groups_text(a));
-  row("attention", a.mla.kv_lora_rank > 0
-                       ? fmt::format("MLA, {} heads, kv_lora_rank {}, rope dim {}", a.attn.num_heads, a.mla.kv_lora_rank, a.mla.qk_rope_head_dim)
-                       : fmt::format("{} q heads, {} kv heads, head_dim {}", a.attn.num_heads, a.attn.num_kv_heads, a.attn.head_dim));
+  row("attention", a.mla.kv_lora_rank > 0 ? fmt::format("MLA, {} heads, kv_lora_rank {}, rope dim {}", a.attn.num_heads,
+                                                        a.mla.kv_lora_rank, a.mla.qk_rope_head_dim)
+                                          : fmt::format("{} q heads, {} kv heads, head_dim {}", a.attn.num_heads,
+                                                        a.attn.num_kv_heads, a.attn.head_dim));
   if (a.moe.num_experts > 0)
-    row("experts", fmt::format("{} routed, top-{}, {} shared, {} MoE layers", a.moe.num_experts, a.moe.top_k, a.moe.num_shared, p.num_moe_layers));
+    row("experts", fmt::format("{} routed, top-{}, {} shared, {} MoE layers", a.moe.num_experts, a.moe.top_k,
+                               a.moe.num_shared, p.num_moe_layers));
   row("weights (" + m.weights.name() + (m.experts == m.weights ? "" : ", experts " + m.experts.name()) + ")",
       fmt::format("{:.2f} GiB", m.weight_bytes / kGiB));
-  row("KV cache (" + m.kv.name() + ")", fmt::format("{:.3f} GiB  ({} B/token)", m.kv_cache_bytes / kGiB, fmt_count(m.kv_bytes_per_token)));
+  row("KV cache (" + m.kv.name() + ")",
+      fmt::format("{:.3f} GiB  ({} B/token)", m.kv_cache_bytes / kGiB, fmt_count(m.kv_bytes_per_token)));
   if (m.state_bytes_per_sequence > 0)
     row("recurrent state (" + m.state.name() + ")",
-        fmt::format("{:.2f} MiB per sequence, {:.3f} GiB total", m.state_bytes_per_sequence / kMiB, m.state_bytes / kGiB));
+        fmt::format("{:.2f} MiB per sequence, {:.3f} GiB total", m.state_bytes_per_sequence / kMiB,
+                    m.state_bytes / kGiB));
   row("forward FLOPs per token", fmt::format("{:.3f} GFLOP", m.flops_per_token / 1e9));
   row("max context", fmt_count(double(a.max_context)));
-  t.notes.push_back("GiB = 2^30 bytes; KV per token = KV cache / (context x batch); window layers hold min(context, window) tokens");
+  t.notes.push_back(
+      "GiB = 2^30 bytes; KV per token = KV cache / (context x batch); window layers hold min(context, window) tokens");
   t.notes.push_back("source: " + m.source + " (" + m.as_of + ")");
   doc.tables = {t};
   return doc;
@@ -131,12 +151,22 @@ Document to_document(const GpuSummary& s) {
     if (v > 0) row(std::string("dense peak ") + kPeakNames[i], fmt::format("{:.1f} TFLOP/s", v / kTera));
   }
   if (g.tdp_w > 0) row("TDP", fmt::format("{:.0f} W", g.tdp_w));
-  ojson r = {{"id", g.id}, {"name", g.name}, {"vendor", g.vendor}, {"aliases", g.aliases}, {"memory_bytes", jcount(g.memory_bytes)},
-             {"memory_bandwidth_bytes_per_s", g.memory_bw_bytes_per_s}, {"peak_flop_per_s", peaks},
-             {"tdp_w", g.tdp_w > 0 ? ojson(g.tdp_w) : ojson(nullptr)}, {"scale_up_domain", g.scale_up_domain}};
+  ojson r = {{"id", g.id},
+             {"name", g.name},
+             {"vendor", g.vendor},
+             {"aliases", g.aliases},
+             {"memory_bytes", jcount(g.memory_bytes)},
+             {"memory_bandwidth_bytes_per_s", g.memory_bw_bytes_per_s},
+             {"peak_flop_per_s", peaks},
+             {"tdp_w", g.tdp_w > 0 ? ojson(g.tdp_w) : ojson(nullptr)},
+             {"scale_up_domain", g.scale_up_domain}};
   if (const Interconnect* x = s.scale_up) {
-    r["scale_up"] = {{"id", x->id}, {"name", x->name}, {"bandwidth_bytes_per_s", x->bandwidth_bytes_per_s}, {"latency_s", x->latency_s}};
-    row("scale-up link", fmt::format("{} ({:.0f} GB/s per direction), domain {}", x->name, x->bandwidth_bytes_per_s / kGB, g.scale_up_domain));
+    r["scale_up"] = {{"id", x->id},
+                     {"name", x->name},
+                     {"bandwidth_bytes_per_s", x->bandwidth_bytes_per_s},
+                     {"latency_s", x->latency_s}};
+    row("scale-up link", fmt::format("{} ({:.0f} GB/s per direction), domain {}", x->name,
+                                     x->bandwidth_bytes_per_s / kGB, g.scale_up_domain));
   } else {
     r["scale_up"] = nullptr;
   }

@@ -9,27 +9,37 @@ namespace mlcalc {
 namespace {
 
 ojson step_json(const Step& s) {
-  return {{"time_s", s.time},           {"bound", s.bound},
-          {"weight_bytes", s.weight_bytes}, {"kv_bytes", s.kv_bytes},
-          {"state_bytes", s.state_bytes}, {"total_bytes", s.total_bytes},
-          {"flops", s.flops},           {"memory_time_s", s.t_memory},
-          {"compute_time_s", s.t_compute}, {"comm_time_s", s.t_comm},
-          {"overhead_time_s", s.t_overhead}, {"bubble_time_s", s.t_bubble},
-          {"micro_batches", s.micro_batches},  {"matmul_efficiency", s.matmul_eff},
-          {"expert_matmul_efficiency", s.expert_matmul_eff}, {"allreduce", s.allreduce}};
+  return {{"time_s", s.time},
+          {"bound", s.bound},
+          {"weight_bytes", s.weight_bytes},
+          {"kv_bytes", s.kv_bytes},
+          {"state_bytes", s.state_bytes},
+          {"total_bytes", s.total_bytes},
+          {"flops", s.flops},
+          {"memory_time_s", s.t_memory},
+          {"compute_time_s", s.t_compute},
+          {"comm_time_s", s.t_comm},
+          {"overhead_time_s", s.t_overhead},
+          {"bubble_time_s", s.t_bubble},
+          {"micro_batches", s.micro_batches},
+          {"matmul_efficiency", s.matmul_eff},
+          {"expert_matmul_efficiency", s.expert_matmul_eff},
+          {"allreduce", s.allreduce}};
 }
 
-std::string ms(double s) { return s < 0.01 ? fmt::format("{:.3f}", s * 1e3) : fmt::format("{:.2f}", s * 1e3); }
+std::string ms(double s) {
+  return s < 0.01 ? fmt::format("{:.3f}", s * 1e3) : fmt::format("{:.2f}", s * 1e3);
+}
 
 void explain_step(Table& t, const std::string& what, const Step& s, const Deployment& d) {
   const double bw = d.gpu->memory_bw_bytes_per_s;
   t.notes.push_back(fmt::format(
       "{}: bytes/GPU {:.3f} GB (weights {:.3f} + KV {:.3f} + state {:.3f}) / ({:.2f} TB/s x {:.2f}{}) = {} ms; "
       "FLOPs/GPU {:.3f} TFLOP / ({:.0f} TFLOP/s x {:.3f}) = {} ms; comm {} ms; overhead {} ms; step {} ms ({}-bound)",
-      what, s.total_bytes / kGB, s.weight_bytes / kGB, s.kv_bytes / kGB, s.state_bytes / kGB, bw / kTera, d.eff.memory_bw,
-      d.eff.dequant < 1 ? fmt::format(" x dequant {:.2f} on weights", d.eff.dequant) : "", ms(s.t_memory),
-      s.flops / kTera, d.peak.flop_per_s / kTera, s.matmul_eff, ms(s.t_compute), ms(s.t_comm), ms(s.t_overhead),
-      ms(s.time), s.bound));
+      what, s.total_bytes / kGB, s.weight_bytes / kGB, s.kv_bytes / kGB, s.state_bytes / kGB, bw / kTera,
+      d.eff.memory_bw, d.eff.dequant < 1 ? fmt::format(" x dequant {:.2f} on weights", d.eff.dequant) : "",
+      ms(s.t_memory), s.flops / kTera, d.peak.flop_per_s / kTera, s.matmul_eff, ms(s.t_compute), ms(s.t_comm),
+      ms(s.t_overhead), ms(s.time), s.bound));
 }
 
 }  // namespace
@@ -44,13 +54,14 @@ Document to_document(const ThroughputReport& rep) {
   doc.warnings = rep.warnings;
   ojson rows = ojson::array();
   Table t;
-  t.title = fmt::format("{} on {} x {} (tp {}, pp {}{}), weights {}, KV {}, input {} / output {} tokens: {}", a.name,
-                        d.num_gpus(), d.gpu->id, d.tp, d.pp, d.ep > 1 ? fmt::format(", ep {}", d.ep) : "",
-                        d.weights.name() + (d.experts == d.weights ? "" : "/" + d.experts.name()), d.kv.name(),
-                        fmt_count(q.input), fmt_count(q.output),
-                        roof ? "ROOFLINE (upper bound: peak bandwidth and FLOP/s, no overheads)" : "realistic estimate");
-  t.columns = {"batch", "TTFT (ms)", "TPOT (ms)", "e2e (s)", "tok/s/user", "out tok/s", "out tok/s/GPU", "bound",
-               "MBU", "MFU", "weights/GPU (GiB)", "KV/GPU (GiB)", "fits"};
+  t.title =
+      fmt::format("{} on {} x {} (tp {}, pp {}{}), weights {}, KV {}, input {} / output {} tokens: {}", a.name,
+                  d.num_gpus(), d.gpu->id, d.tp, d.pp, d.ep > 1 ? fmt::format(", ep {}", d.ep) : "",
+                  d.weights.name() + (d.experts == d.weights ? "" : "/" + d.experts.name()), d.kv.name(),
+                  fmt_count(q.input), fmt_count(q.output),
+                  roof ? "ROOFLINE (upper bound: peak bandwidth and FLOP/s, no overheads)" : "realistic estimate");
+  t.columns = {"batch", "TTFT (ms)", "TPOT (ms)", "e2e (s)",           "tok/s/user",   "out tok/s", "out tok/s/GPU",
+               "bound", "MBU",       "MFU",       "weights/GPU (GiB)", "KV/GPU (GiB)", "fits"};
   for (const BatchRow& r : rep.rows) {
     // When the weights (with the workspace and reserve) alone exceed the GPU, no batch runs: the
     // row has no latency or throughput (null). A batch whose KV overflows keeps its figures with
@@ -84,19 +95,24 @@ Document to_document(const ThroughputReport& rep) {
                       cell(fmt_num(r.mfu, 3)), fmt_num(r.memory.weights / kGiB, 2), fmt_num(r.memory.kv / kGiB, 2),
                       r.memory.fits ? "yes" : "NO"});
     if (q.explain) {
-      explain_step(t, fmt::format("batch {} decode at context {}", fmt_count(r.batch), fmt_count(q.input + q.output / 2)), r.decode, d);
-      explain_step(t, fmt::format("batch {} prefill of {} tokens", fmt_count(r.batch), fmt_count(q.input)), r.prefill, d);
+      explain_step(t,
+                   fmt::format("batch {} decode at context {}", fmt_count(r.batch), fmt_count(q.input + q.output / 2)),
+                   r.decode, d);
+      explain_step(t, fmt::format("batch {} prefill of {} tokens", fmt_count(r.batch), fmt_count(q.input)), r.prefill,
+                   d);
     }
   }
-  t.notes.push_back(fmt::format("decode at mean context input + output/2; TTFT = prefill of the whole batch; "
-                                "out tok/s = batch x output / e2e; MBU/MFU of the decode step per GPU ({} peak {:.0f} TFLOP/s)",
-                                compute_class_name(d.peak.used), d.peak.flop_per_s / kTera));
+  t.notes.push_back(
+      fmt::format("decode at mean context input + output/2; TTFT = prefill of the whole batch; "
+                  "out tok/s = batch x output / e2e; MBU/MFU of the decode step per GPU ({} peak {:.0f} TFLOP/s)",
+                  compute_class_name(d.peak.used), d.peak.flop_per_s / kTera));
   if (!roof)
-    t.notes.push_back(fmt::format("efficiencies: memory {:.2f} ({}); matmul {:.2f} ({}); TP all-reduce {}; per-step overhead {} ms, "
-                                  "per layer {} ms, per sequence {} ms ({}); small GEMMs M/(M+{:.0f})",
-                                  d.eff.memory_bw, d.eff.memory_source, d.eff.matmul, d.eff.matmul_source,
-                                  rep.rows.empty() ? std::string("-") : rep.rows.front().decode.allreduce, ms(d.eff.step_overhead_s),
-                                  ms(d.eff.layer_overhead_s), ms(d.eff.seq_overhead_s), d.eff.overhead_source, d.eff.small_gemm_rows));
+    t.notes.push_back(fmt::format(
+        "efficiencies: memory {:.2f} ({}); matmul {:.2f} ({}); TP all-reduce {}; per-step overhead {} ms, "
+        "per layer {} ms, per sequence {} ms ({}); small GEMMs M/(M+{:.0f})",
+        d.eff.memory_bw, d.eff.memory_source, d.eff.matmul, d.eff.matmul_source,
+        rep.rows.empty() ? std::string("-") : rep.rows.front().decode.allreduce, ms(d.eff.step_overhead_s),
+        ms(d.eff.layer_overhead_s), ms(d.eff.seq_overhead_s), d.eff.overhead_source, d.eff.small_gemm_rows));
   doc.tables = {t};
   doc.result = {{"mode", roof ? "roofline" : "realistic"}, {"rows", rows}};
   doc.records = rows;
@@ -156,28 +172,32 @@ Document to_document(const ThroughputReport& rep) {
     st.columns = {"quantity", "value"};
     st.left_align = {true, true};
     auto cell = [&](const std::string& v) { return figures ? v : std::string("-"); };
-    st.rows = {{"engine", s.engine + fmt::format(" (max batch {}, {} tokens per step{})",
-                                                 w.max_batch > 0 ? fmt_count(w.max_batch) : std::string("memory-bound"),
-                                                 fmt_count(w.max_batched_tokens), w.chunked_prefill ? ", chunked prefill" : "")},
-               {"concurrency (requests in the system)", cell(fmt_count(s.concurrency) + " (limited by " + s.limited_by + ")")},
-               {"running (holding KV)", cell(fmt_count(s.running))},
-               {"KV-memory bound", s.fits ? fmt_count(s.max_concurrency_memory) + " requests" : std::string("-")},
-               {"output tokens/s (group)", cell(fmt_num(s.output_tokens_per_s, 1))},
-               {"output tokens/s per GPU", cell(fmt_num(s.output_tokens_per_s / d.num_gpus(), 1))},
-               {"total tokens/s (input + output)", cell(fmt_num(s.total_tokens_per_s, 1))},
-               {"requests/s", cell(fmt_num(s.requests_per_s, 3))},
-               {"TTFT (ms)", cell(ms(s.ttft_s) + " (slot wait " + ms(s.queue_s) + ", behind other prompts " + ms(s.prefill_wait_s) + ")")},
-               {"TPOT / ITL (ms)", cell(ms(s.tpot_s))},
-               {"prefill share of GPU time", cell(fmt_num(s.prefill_share * 100, 1) + "%")},
-               {"step bound", cell(s.decode.bound)}};
+    st.rows = {
+        {"engine",
+         s.engine + fmt::format(" (max batch {}, {} tokens per step{})",
+                                w.max_batch > 0 ? fmt_count(w.max_batch) : std::string("memory-bound"),
+                                fmt_count(w.max_batched_tokens), w.chunked_prefill ? ", chunked prefill" : "")},
+        {"concurrency (requests in the system)", cell(fmt_count(s.concurrency) + " (limited by " + s.limited_by + ")")},
+        {"running (holding KV)", cell(fmt_count(s.running))},
+        {"KV-memory bound", s.fits ? fmt_count(s.max_concurrency_memory) + " requests" : std::string("-")},
+        {"output tokens/s (group)", cell(fmt_num(s.output_tokens_per_s, 1))},
+        {"output tokens/s per GPU", cell(fmt_num(s.output_tokens_per_s / d.num_gpus(), 1))},
+        {"total tokens/s (input + output)", cell(fmt_num(s.total_tokens_per_s, 1))},
+        {"requests/s", cell(fmt_num(s.requests_per_s, 3))},
+        {"TTFT (ms)",
+         cell(ms(s.ttft_s) + " (slot wait " + ms(s.queue_s) + ", behind other prompts " + ms(s.prefill_wait_s) + ")")},
+        {"TPOT / ITL (ms)", cell(ms(s.tpot_s))},
+        {"prefill share of GPU time", cell(fmt_num(s.prefill_share * 100, 1) + "%")},
+        {"step bound", cell(s.decode.bound)}};
     if (open_loop) st.rows.push_back({"max sustainable rate (req/s)", fmt_num(s.max_request_rate, 3)});
     if (!s.fits) st.notes.push_back("does not fit: " + s.problem);
-    st.notes.push_back(open_loop
-                           ? "open loop: decodes = rate x output x TPOT (Little); prompts prefilled in chunks; TTFT = half a step + "
-                             "M/D/1 wait + own chunk steps (docs/model.md \"Serving engine model\")"
-                           : "closed loop: equal requests stay in step, so each cycle a burst of prompts is prefilled in "
-                             "token-budget chunks alongside decodes; TTFT = the burst's steps up to a request's last chunk "
-                             "+ slot wait (docs/model.md \"Serving engine model\")");
+    st.notes.push_back(
+        open_loop
+            ? "open loop: decodes = rate x output x TPOT (Little); prompts prefilled in chunks; TTFT = half a step + "
+              "M/D/1 wait + own chunk steps (docs/model.md \"Serving engine model\")"
+            : "closed loop: equal requests stay in step, so each cycle a burst of prompts is prefilled in "
+              "token-budget chunks alongside decodes; TTFT = the burst's steps up to a request's last chunk "
+              "+ slot wait (docs/model.md \"Serving engine model\")");
     if (q.explain && figures) {
       explain_step(st, "step with a prefill chunk", s.step, d);
       explain_step(st, "decode-only step", s.decode, d);
@@ -190,7 +210,9 @@ Document to_document(const ThroughputReport& rep) {
   in["batch"] = batches;
   in["input_tokens"] = jcount(q.input);
   in["output_tokens"] = jcount(q.output);
-  in["concurrency"] = !q.serve || q.request_rate > 0 ? ojson(nullptr) : q.concurrency > 0 ? jcount(q.concurrency) : ojson("auto");
+  in["concurrency"] = !q.serve || q.request_rate > 0 ? ojson(nullptr)
+                      : q.concurrency > 0            ? jcount(q.concurrency)
+                                                     : ojson("auto");
   in["request_rate"] = q.request_rate > 0 ? ojson(q.request_rate) : ojson(nullptr);
   in["max_batch"] = q.max_batch >= 0 ? jcount(q.max_batch) : ojson("engine default");
   in["tpot_slo_s"] = q.tpot_slo_s > 0 ? ojson(q.tpot_slo_s) : ojson(nullptr);

@@ -16,7 +16,8 @@ Table breakdown(const std::vector<std::pair<std::string, double>>& terms, double
   t.columns = {"term", "GiB", "share", ""};
   t.left_align = {true, false, false, true};
   for (const auto& [k, v] : terms)
-    t.rows.push_back({k, fmt_num(v / kGiB, 2), fmt_num(total > 0 ? 100.0 * v / total : 0, 1) + "%", bar(biggest > 0 ? v / biggest : 0, 30)});
+    t.rows.push_back({k, fmt_num(v / kGiB, 2), fmt_num(total > 0 ? 100.0 * v / total : 0, 1) + "%",
+                      bar(biggest > 0 ? v / biggest : 0, 30)});
   t.rows.push_back({"total", fmt_num(total / kGiB, 2), "100.0%", ""});
   t.rows.push_back({"GPU memory", fmt_num(capacity / kGiB, 2), "", ""});
   return t;
@@ -31,7 +32,7 @@ Document to_document(const InferMemoryReport& r) {
   Document doc;
   doc.command = "vram infer";
   doc.warnings = r.warnings;
-  ojson per_gpu = {{"weights_bytes", m.weights}, {"kv_cache_bytes", m.kv}, {"state_bytes", m.state},
+  ojson per_gpu = {{"weights_bytes", m.weights},         {"kv_cache_bytes", m.kv}, {"state_bytes", m.state},
                    {"activations_bytes", m.activations}, {"other_bytes", m.other}, {"total_bytes", m.total}};
   doc.result = {{"per_gpu", per_gpu},
                 {"gpu_memory_bytes", jcount(m.capacity)},
@@ -45,21 +46,28 @@ Document to_document(const InferMemoryReport& r) {
                 {"context_tokens", jcount(r.context)},
                 {"batch", jcount(r.batch)}};
   doc.records.push_back(doc.result);
-  Table t = breakdown({{"weights", m.weights}, {"KV cache", m.kv}, {"recurrent state", m.state}, {"activation workspace", m.activations},
+  Table t = breakdown({{"weights", m.weights},
+                       {"KV cache", m.kv},
+                       {"recurrent state", m.state},
+                       {"activation workspace", m.activations},
                        {"runtime overhead", m.other}},
                       m.total, m.capacity);
-  t.title = fmt::format("Inference memory per GPU: {} on {} x {} (tp {}, pp {}), weights {}, KV {}, batch {} x context {}", a.name,
-                        d.num_gpus(), d.gpu->id, d.tp, d.pp, d.weights.name() + (d.experts == d.weights ? "" : "/" + d.experts.name()),
-                        d.kv.name(), fmt_count(r.batch), fmt_count(r.context));
+  t.title = fmt::format(
+      "Inference memory per GPU: {} on {} x {} (tp {}, pp {}), weights {}, KV {}, batch {} x context {}", a.name,
+      d.num_gpus(), d.gpu->id, d.tp, d.pp, d.weights.name() + (d.experts == d.weights ? "" : "/" + d.experts.name()),
+      d.kv.name(), fmt_count(r.batch), fmt_count(r.context));
   t.notes.push_back(fmt::format("{} within {:.0f}% of GPU memory ({:.2f} GiB usable)", m.fits ? "fits" : "DOES NOT FIT",
                                 d.gpu_mem_util * 100, r.usable_bytes / kGiB));
-  t.notes.push_back(fmt::format("most sequences at {} tokens: {}; longest context at batch {}: {}{}; KV capacity: {} tokens",
-                                fmt_count(r.context), fmt_count(r.max_batch), fmt_count(r.batch),
-                                r.max_context ? fmt_count(*r.max_context) : std::string("unbounded (window layers only)"),
-                                r.max_context_capped ? " (the model's max_position_embeddings; --allow-long-context lifts it)" : "",
-                                fmt_count(r.kv_capacity_tokens)));
-  t.notes.push_back(fmt::format("KV paged in blocks of {} tokens; window layers hold min(context, window) tokens (what the model needs; "
-                                "some engines allocate full-length pages for them)", d.block_size));
+  t.notes.push_back(
+      fmt::format("most sequences at {} tokens: {}; longest context at batch {}: {}{}; KV capacity: {} tokens",
+                  fmt_count(r.context), fmt_count(r.max_batch), fmt_count(r.batch),
+                  r.max_context ? fmt_count(*r.max_context) : std::string("unbounded (window layers only)"),
+                  r.max_context_capped ? " (the model's max_position_embeddings; --allow-long-context lifts it)" : "",
+                  fmt_count(r.kv_capacity_tokens)));
+  t.notes.push_back(fmt::format(
+      "KV paged in blocks of {} tokens; window layers hold min(context, window) tokens (what the model needs; "
+      "some engines allocate full-length pages for them)",
+      d.block_size));
   doc.tables = {t};
   doc.inputs = deployment_json(d);
   doc.inputs["batch"] = jcount(r.batch);
@@ -91,33 +99,58 @@ Document to_document(const TrainMemoryReport& r) {
                 {"shard_degree", m.shard},
                 {"params", jcount(s.params)},
                 {"bytes_per_param",
-                 {{"weights", r.state.weights}, {"gradients", r.state.gradients}, {"optimizer", r.state.optimizer}, {"optimizer_holds", r.state.note}}}};
+                 {{"weights", r.state.weights},
+                  {"gradients", r.state.gradients},
+                  {"optimizer", r.state.optimizer},
+                  {"optimizer_holds", r.state.note}}}};
   doc.records.push_back(doc.result);
   const double cap = r.gpu ? r.gpu->memory_bytes : 0;
-  Table t = breakdown({{"weights", m.weights}, {"gradients", m.gradients}, {"optimizer states (" + r.state.note + ")", m.optimizer},
-                       {"activations", m.activations}, {"logits + loss", m.logits}, {"sharding buffers", m.buffers},
+  Table t = breakdown({{"weights", m.weights},
+                       {"gradients", m.gradients},
+                       {"optimizer states (" + r.state.note + ")", m.optimizer},
+                       {"activations", m.activations},
+                       {"logits + loss", m.logits},
+                       {"sharding buffers", m.buffers},
                        {"CUDA context + allocator", m.overhead}},
                       m.total, cap);
-  t.title = fmt::format("Training memory per GPU: {} on {} GPUs{} (tp {}, pp {}, cp {}, dp {}), ZeRO-{} sharded over {}, "
-                        "micro-batch {}, seq {}, recompute {}, {} + {}",
-                        n.model_id, s.num_gpus, r.gpu ? " x " + r.gpu->id : "", s.tp, s.pp, s.cp, m.dp, s.zero, m.shard,
-                        fmt_count(s.micro_batch), fmt_count(s.seq), n.recompute, n.precision, n.optimizer);
+  t.title = fmt::format(
+      "Training memory per GPU: {} on {} GPUs{} (tp {}, pp {}, cp {}, dp {}), ZeRO-{} sharded over {}, "
+      "micro-batch {}, seq {}, recompute {}, {} + {}",
+      n.model_id, s.num_gpus, r.gpu ? " x " + r.gpu->id : "", s.tp, s.pp, s.cp, m.dp, s.zero, m.shard,
+      fmt_count(s.micro_batch), fmt_count(s.seq), n.recompute, n.precision, n.optimizer);
   if (r.gpu)
-    t.notes.push_back(fmt::format("{}: {:.2f} GiB headroom; largest micro-batch that fits: {}", *r.fits ? "fits" : "DOES NOT FIT",
-                                  *r.headroom_bytes / kGiB,
-                                  !s.arch ? std::string("n/a (--params)")
-                                          : r.max_micro_batch ? fmt_count(*r.max_micro_batch) : std::string("unbounded")));
+    t.notes.push_back(fmt::format("{}: {:.2f} GiB headroom; largest micro-batch that fits: {}",
+                                  *r.fits ? "fits" : "DOES NOT FIT", *r.headroom_bytes / kGiB,
+                                  !s.arch             ? std::string("n/a (--params)")
+                                  : r.max_micro_batch ? fmt_count(*r.max_micro_batch)
+                                                      : std::string("unbounded")));
   if (m.cpu > 0) t.notes.push_back(fmt::format("host memory per GPU for offloaded states: {:.2f} GiB", m.cpu / kGiB));
   t.notes.push_back("activations: Korthikanti et al. 2022 Table 2 generalized to the model's widths; FlashAttention " +
-                    std::string(s.flash_attn ? "on (no s^2 scores)" : "off") + "; logits 6 B/element (bf16 + fp32 upcast)");
-  t.notes.push_back(fmt::format("overhead {:.2f} GiB (--overhead-gib: CUDA context ~0.5 GiB + allocator fragmentation, an assumption)",
-                                s.overhead_bytes / kGiB));
+                    std::string(s.flash_attn ? "on (no s^2 scores)" : "off") +
+                    "; logits 6 B/element (bf16 + fp32 upcast)");
+  t.notes.push_back(fmt::format(
+      "overhead {:.2f} GiB (--overhead-gib: CUDA context ~0.5 GiB + allocator fragmentation, an assumption)",
+      s.overhead_bytes / kGiB));
   doc.tables = {t};
-  doc.inputs = {{"model", n.model_id}, {"gpu", r.gpu ? ojson(r.gpu->id) : ojson(nullptr)}, {"num_gpus", s.num_gpus}, {"tp", s.tp}, {"pp", s.pp},
-                {"cp", s.cp}, {"ep", s.ep}, {"zero", s.zero}, {"fsdp", n.fsdp}, {"shard_group", s.shard_group},
-                {"micro_batch", jcount(s.micro_batch)}, {"seq", jcount(s.seq)}, {"recompute", n.recompute}, {"flash_attn", s.flash_attn},
-                {"sequence_parallel", s.sequence_parallel}, {"optimizer", n.optimizer}, {"precision", n.precision},
-                {"offload", n.offload}, {"overhead_bytes", s.overhead_bytes}};
+  doc.inputs = {{"model", n.model_id},
+                {"gpu", r.gpu ? ojson(r.gpu->id) : ojson(nullptr)},
+                {"num_gpus", s.num_gpus},
+                {"tp", s.tp},
+                {"pp", s.pp},
+                {"cp", s.cp},
+                {"ep", s.ep},
+                {"zero", s.zero},
+                {"fsdp", n.fsdp},
+                {"shard_group", s.shard_group},
+                {"micro_batch", jcount(s.micro_batch)},
+                {"seq", jcount(s.seq)},
+                {"recompute", n.recompute},
+                {"flash_attn", s.flash_attn},
+                {"sequence_parallel", s.sequence_parallel},
+                {"optimizer", n.optimizer},
+                {"precision", n.precision},
+                {"offload", n.offload},
+                {"overhead_bytes", s.overhead_bytes}};
   return doc;
 }
 
@@ -125,17 +158,25 @@ Document to_document(const DeepSpeedReport& r) {
   const DeepSpeedEstimate& e = r.estimate;
   Document doc;
   doc.command = "vram train";
-  doc.result = {{"formula", e.formula}, {"per_gpu", {{"total_bytes", e.gpu_bytes}}}, {"cpu_bytes_per_node", e.cpu_bytes},
-                {"params", jcount(r.params)}, {"largest_layer_params", jcount(r.largest_layer_params)}};
+  doc.result = {{"formula", e.formula},
+                {"per_gpu", {{"total_bytes", e.gpu_bytes}}},
+                {"cpu_bytes_per_node", e.cpu_bytes},
+                {"params", jcount(r.params)},
+                {"largest_layer_params", jcount(r.largest_layer_params)}};
   doc.records.push_back(doc.result);
   Table t;
-  t.title = fmt::format("DeepSpeed estimator view ({}): {} params, largest layer {}, {} GPUs", e.formula, fmt_si(r.params),
-                        fmt_si(r.largest_layer_params), r.num_gpus);
+  t.title = fmt::format("DeepSpeed estimator view ({}): {} params, largest layer {}, {} GPUs", e.formula,
+                        fmt_si(r.params), fmt_si(r.largest_layer_params), r.num_gpus);
   t.columns = {"quantity", "GB (2^30 B, as DeepSpeed prints)"};
   t.rows = {{"per GPU", fmt_num(e.gpu_bytes / kGiB, 2)}, {"per CPU (node)", fmt_num(e.cpu_bytes / kGiB, 2)}};
-  t.notes.push_back("model states only, DeepSpeed's constants (18 B/param incl. fp32 gradients), not mlcalc's breakdown");
+  t.notes.push_back(
+      "model states only, DeepSpeed's constants (18 B/param incl. fp32 gradients), not mlcalc's breakdown");
   doc.tables = {t};
-  doc.inputs = {{"formula", "deepspeed"}, {"zero", r.zero}, {"num_gpus", r.num_gpus}, {"offload", r.offload}, {"zero_init", r.zero_init}};
+  doc.inputs = {{"formula", "deepspeed"},
+                {"zero", r.zero},
+                {"num_gpus", r.num_gpus},
+                {"offload", r.offload},
+                {"zero_init", r.zero_init}};
   return doc;
 }
 

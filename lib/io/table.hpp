@@ -26,8 +26,8 @@ std::string render(const std::vector<Table>& tables, Format f);
 
 /// Human formatting helpers.
 std::string fmt_num(double v, int decimals);
-std::string fmt_count(double v);   ///< 8,030,261,248
-std::string fmt_si(double v);      ///< 8.03 B, 1.2 M
+std::string fmt_count(double v);  ///< 8,030,261,248
+std::string fmt_si(double v);     ///< 8.03 B, 1.2 M
 /// A horizontal bar of `width` cells for a fraction in [0, 1].
 std::string bar(double fraction, int width);
 
