@@ -1,6 +1,7 @@
 #include "collectives.hpp"
 
 #include <algorithm>
+#include <string_view>
 #include <vector>
 
 #include <algorithm>
@@ -113,8 +114,9 @@ CollectiveTime all_reduce(const Interconnect& l, AllReduceAlgo algo, int n, doub
     case AllReduceAlgo::custom:
     case AllReduceAlgo::vllm: {
       const double a = one_shot(c, n, bytes), b = two_shot(c, n, bytes);
-      return a <= b ? CollectiveTime{a, std::string(who) + " one-shot"}
-                    : CollectiveTime{b, std::string(who) + " two-shot"};
+      const bool v = std::string_view(who) == "vllm";
+      return a <= b ? CollectiveTime{a, v ? "vllm one-shot" : "custom one-shot"}
+                    : CollectiveTime{b, v ? "vllm two-shot" : "custom two-shot"};
     }
     case AllReduceAlgo::nccl_ring:
       return {nccl_ring(l, n, bytes), "nccl ring"};
@@ -193,7 +195,7 @@ CollectiveTime two_level(const std::string& kind, const Interconnect& up, const 
   const std::vector<double> full = stages(bytes), lat = stages(1.0);
   double latency = 0, slowest = 0;
   for (size_t i = 0; i < full.size(); ++i) latency += lat[i], slowest = std::max(slowest, full[i] - lat[i]);
-  return {latency + slowest, "two-level " + kind};
+  return {latency + slowest, kind == "allreduce" ? "two-level all-reduce" : kind == "allgather" ? "two-level all-gather" : "two-level all-to-all"};
 }
 
 }  // namespace mlcalc

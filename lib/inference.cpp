@@ -248,7 +248,11 @@ Step forward_step(const Deployment& d, double batch, double context, double pref
   const double act = tokens * a.hidden * d.act_bytes;
   double comm = 0;
   s.allreduce = "none";
+  // Every layer all-reduces the same buffer among the same ranks: time it once per step.
+  int memo_ranks = 0;
+  double memo_bytes = -1, memo_time = 0;
   auto allreduce = [&](int ranks, double bytes) {
+    if (ranks == memo_ranks && bytes == memo_bytes) return memo_time;
     const Interconnect* l = link_for(d, ranks);
     if (ranks <= 1 || !l) return 0.0;
     CollectiveTime c = all_reduce(*l, d.allreduce, ranks, bytes, ideal);
@@ -259,6 +263,7 @@ Step forward_step(const Deployment& d, double batch, double context, double pref
       if (n.time_s < c.time_s) c = n;
     }
     if (s.allreduce == "none") s.allreduce = c.algorithm;
+    memo_ranks = ranks, memo_bytes = bytes, memo_time = c.time_s;
     return c.time_s;
   };
   const Interconnect* tp_link = link_for(d, d.tp);

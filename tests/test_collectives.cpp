@@ -51,7 +51,7 @@ TEST_CASE("collectives: H100 custom all-reduce, N-20 and N-21") {
   // 5.05 us; one-shot 5.05 + 7 x 16384 / 70e9 s = 5.05 + 1.64 = 6.69 us; two-shot 10.1 + 1.75 x
   // 16384 / 70e9 = 10.51 us -> one-shot, 6.69 us (N-21 at 32 KB: 7.8 us).
   const CollectiveTime c = all_reduce(nv, AllReduceAlgo::custom, 8, 16 * KB, false);
-  CHECK(c.algorithm == "custom one-shot");
+  CHECK(std::string(c.algorithm) == "custom one-shot");
   CHECK(c.time_s == doctest::Approx(5.05e-6 + 7 * 16384 / 70e9).epsilon(1e-9));
   // N-20 (vLLM's kernel, same PR): its own constants (AllReduceAlgo::vllm), all points.
   const std::vector<Point> n20 = {{2, 512, 9.5},        {4, 512, 9.1},       {8, 512, 10.1},      {2, 4 * KB, 8.8},
@@ -97,7 +97,7 @@ TEST_CASE("collectives: fallbacks, ideal bound, other collectives") {
   const Interconnect& nv = db.interconnect("nvlink4");
   // A network has no custom all-reduce: the request falls back to NCCL.
   const CollectiveTime c = all_reduce(ib, AllReduceAlgo::custom, 8, 16 * KB, false);
-  CHECK(c.algorithm.rfind("nccl", 0) == 0);
+  CHECK(std::string(c.algorithm).rfind("nccl", 0) == 0);
   // ...and is slower than NVLink's custom kernel (TP decode over InfiniBand is not faster).
   CHECK(c.time_s > all_reduce(nv, AllReduceAlgo::custom, 8, 16 * KB, false).time_s);
   // Ideal (roofline): no latency, NVLS in-switch reduction moves each byte once: 1 MB / 450 GB/s.
@@ -117,8 +117,8 @@ TEST_CASE("collectives: fallbacks, ideal bound, other collectives") {
   // MoE dispatch through peer memory on NVLink, 1 token x top-8 x 7168 hidden x 1 B = 57,344 B:
   // 3.3 + 7 x 0.25 us + 7/8 x 57,344 B / 70 GB/s; over InfiniBand (no peer kernel), NCCL.
   CHECK(all_to_all_peer(nv, 8, 57344, false).time_s == doctest::Approx(5.05e-6 + 0.875 * 57344 / 70e9));
-  CHECK(all_to_all_peer(nv, 8, 57344, false).algorithm == "peer all-to-all");
-  CHECK(all_to_all_peer(ib, 8, 57344, false).algorithm == "nccl all-to-all");
+  CHECK(std::string(all_to_all_peer(nv, 8, 57344, false).algorithm) == "peer all-to-all");
+  CHECK(std::string(all_to_all_peer(ib, 8, 57344, false).algorithm) == "nccl all-to-all");
   // Names round-trip; unknown names are usage errors.
   CHECK(parse_allreduce_algo("two-shot") == AllReduceAlgo::two_shot);
   CHECK_THROWS_AS(parse_allreduce_algo("fast"), Error);
