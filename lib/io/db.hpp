@@ -56,7 +56,7 @@ class Database {
 /// Reads a model from a config.json file or a directory that holds one.
 ModelEntry model_from_config_path(const std::string& path, std::vector<std::string>& warnings);
 
-/// Loads and checks every entry (used by tests and `mlcalc list --check`); throws on the first bad file.
+/// Loads and checks every entry (used by the tests); throws on the first bad file.
 void load_everything(Database& db);
 
 }  // namespace mlcalc
