@@ -331,15 +331,21 @@ Step forward_step(const Deployment& d, double batch, double context, double pref
     const double t =
         ideal ? std::max(w.roof.total(), w.comm) : w.roof.total() + w.comm + d.eff.layer_overhead_s * layers;
     sum_stage += t;
-    if (t > slowest) slowest = t, worst = w, worst_layers = layers;
+    double send = 0;
     if (k + 1 < P) {
       // Hand-off of the micro-batch's hidden states; it crosses the scale-out network where the
       // next stage sits in another scale-up domain (stages placed TP-group by TP-group).
       const bool cross =
           d.scale_up_domain > 0 && (k * d.tp) / d.scale_up_domain != ((k + 1) * d.tp) / d.scale_up_domain;
       const Interconnect* l = cross && d.scale_out ? d.scale_out : (d.scale_up ? d.scale_up : d.scale_out);
-      if (l) handoffs += send_recv(*l, act, ideal).time_s;
+      if (l) send = send_recv(*l, act, ideal).time_s;
+      handoffs += send;
     }
+    // A stage also sends each of its micro-batches on: in realistic mode the send follows the
+    // stage's kernels (NCCL send/recv between the micro-batches), so it counts in the stage's
+    // share of the pipeline cycle; the roofline lets it overlap.
+    const double busy = ideal ? std::max(t, send) : t + send;
+    if (busy > slowest) slowest = busy, worst = w, worst_layers = layers;
   }
   // A micro-batch's token needs every stage in turn; a stage serves the m micro-batches one after
   // another: the step takes the longer of the two (the difference is the bubble).
