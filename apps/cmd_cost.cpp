@@ -69,6 +69,8 @@ Fleet make_fleet(Context& ctx, const CostOptions& o) {
 }
 
 void run_cost(Context& ctx, const CostOptions& o) {
+  if (o.requests_per_day > 0 && o.utilization != 1)
+    throw Error("give --utilization or --requests-per-day (which sets the utilization), not both", ErrorKind::usage);
   const Fleet f = make_fleet(ctx, o);
   const std::vector<ApiOffer> offers = ctx.db().api_offers();
   for (const auto& off : offers)
@@ -141,7 +143,8 @@ Command cost_command() {
   return {"cost", "self-hosted $ per million tokens against API prices",
           [o](CLI::App& sub) {
             add_common(sub, *o);
-            add_real(sub, "--utilization", o->utilization, "fraction of capacity used, (0, 1] (default 1.0)", 0, 1);
+            add_real(sub, "--utilization", o->utilization, "fraction of capacity used, [0.0001, 1] (default 1.0)",
+                     0.0001 - 1e-12, 1);
             add_count(sub, "--requests-per-day", o->requests_per_day, "traffic level (sets the utilization)");
           },
           [o](Context& ctx) { run_cost(ctx, *o); }};

@@ -35,6 +35,9 @@ void run_train(Context& ctx, const TrainOptions& o) {
   if (o.names.fsdp == "hybrid" && o.shard_group <= 0)
     throw Error("--fsdp hybrid needs --shard-group N (GPUs per sharding group, e.g. 8 per node)", ErrorKind::usage);
   if (o.num_gpus > 1e7) throw Error("--num-gpus is at most 1e7", ErrorKind::usage);
+  if (o.shard_group > o.num_gpus)
+    throw Error("--shard-group " + count_text(o.shard_group) + " is larger than --num-gpus " + count_text(o.num_gpus),
+                ErrorKind::usage);
   Database& db = ctx.db();
   TrainSetup s;
   TrainNames names = o.names;
@@ -90,6 +93,8 @@ void run_train(Context& ctx, const TrainOptions& o) {
 }
 
 void run_infer(Context& ctx, const InferOptions& o) {
+  if (o.dep.block_size > 4096)
+    throw Error("--block-size is at most 4096 tokens (engines use 16-256)", ErrorKind::usage);
   if (o.context > 0 && (o.input > 0 || o.output > 0))
     throw Error("give --context or --input/--output, not both", ErrorKind::usage);
   const Deployment d = make_deployment(ctx, o.dep);

@@ -28,8 +28,10 @@ double parse_count(const std::string& raw, const std::string& flag) {
     s.pop_back();
   }
   char* end = nullptr;
-  const double v = s.empty() ? NAN : std::strtod(s.c_str(), &end) * mult;
-  if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(v))
+  // Decimal only: strtod would also take hex ("0x10") and "inf"/"nan".
+  const bool decimal = s.find_first_not_of("0123456789.e+-") == std::string::npos;
+  const double v = s.empty() || !decimal ? NAN : std::strtod(s.c_str(), &end) * mult;
+  if (s.empty() || !decimal || end != s.c_str() + s.size() || !std::isfinite(v))
     throw CLI::ValidationError(flag, "'" + raw + "' is not a number");
   if (v < 1) throw CLI::ValidationError(flag, "must be at least 1, got '" + raw + "'");
   if (v > 1e15) throw CLI::ValidationError(flag, "'" + raw + "' is too large (at most 1e15)");
@@ -183,8 +185,10 @@ void add_deployment_options(CLI::App& app, DeploymentOptions& o, bool perf) {
   if (perf) {
     add_choice(app, "--mode", o.mode, {{"roofline", Mode::roofline}, {"realistic", Mode::realistic}},
                "roofline (upper bound) or realistic (default)");
-    add_real(app, "--mem-eff", o.mem_eff, "override: achieved fraction of peak memory bandwidth", 0, 1);
-    add_real(app, "--compute-eff", o.compute_eff, "override: achieved fraction of the matmul peak", 0, 1);
+    add_real(app, "--mem-eff", o.mem_eff, "override: achieved fraction of peak memory bandwidth, [0.01, 1]",
+             0.01 - 1e-12, 1);
+    add_real(app, "--compute-eff", o.compute_eff, "override: achieved fraction of the matmul peak, [0.01, 1]",
+             0.01 - 1e-12, 1);
   }
 }
 

@@ -195,7 +195,9 @@ CollectiveTime two_level(const std::string& kind, const Interconnect& up, const 
   const std::vector<double> full = stages(bytes), lat = stages(1.0);
   double latency = 0, slowest = 0;
   for (size_t i = 0; i < full.size(); ++i) latency += lat[i], slowest = std::max(slowest, full[i] - lat[i]);
-  return {latency + slowest, kind == "allreduce" ? "two-level all-reduce" : kind == "allgather" ? "two-level all-gather" : "two-level all-to-all"};
+  return {latency + slowest, kind == "allreduce"   ? "two-level all-reduce"
+                             : kind == "allgather" ? "two-level all-gather"
+                                                   : "two-level all-to-all"};
 }
 
 }  // namespace mlcalc

@@ -178,6 +178,11 @@ void validate(const Architecture& a) {
   need(a.hidden > 0, "hidden_size must be positive");
   need(a.vocab > 0, "vocab_size must be positive");
   need(a.num_layers > 0, "num_hidden_layers must be positive");
+  // Sizes far beyond any model are input errors, not models to evaluate (a billion layers would
+  // take minutes to lay out; a 2^40-wide hidden state overflows the counts).
+  need(a.num_layers <= 100000, "num_hidden_layers is above 100,000");
+  need(a.hidden <= (int64_t(1) << 24), "hidden_size is above 2^24");
+  need(a.vocab <= (int64_t(1) << 30), "vocab_size is above 2^30");
   int n = 0;
   bool any_attn = false, any_moe = false, any_dense = false;
   for (const auto& g : a.groups) {

@@ -298,3 +298,35 @@ TEST_CASE("cli: table outputs of describe are free of nan and inf") {
     CHECK_FALSE(r.out.empty());
   }
 }
+
+TEST_CASE("cli: malformed inputs are clear errors, never crashes or hangs") {
+  const std::string dir = "/tmp/mlcalc_test_reliability_" + std::to_string(::getpid());
+  std::system(("mkdir -p '" + dir + "/zero' '" + dir + "/deep' '" + dir + "/huge'").c_str());
+  auto write = [](const std::string& path, const std::string& text) {
+    FILE* f = std::fopen(path.c_str(), "w");
+    std::fputs(text.c_str(), f);
+    std::fclose(f);
+  };
+  const std::string base =
+      R"("hidden_size": 64, "intermediate_size": 128, "num_attention_heads": 4, "num_key_value_heads": 2,
+         "vocab_size": 100, "max_position_embeddings": 2048)";
+  // A zero period divides by zero in the layer pattern (Jamba attn_layer_period).
+  write(dir + "/zero/config.json",
+        R"({"model_type": "jamba", "num_hidden_layers": 4, "attn_layer_period": 0, )" + base + "}");
+  // 100,000 nested arrays would overflow the parser's stack.
+  write(dir + "/deep/config.json",
+        R"({"model_type": "llama", "hidden_size": )" + std::string(100000, '[') + std::string(100000, ']') + "}");
+  // A billion layers would take minutes and gigabytes to lay out.
+  write(dir + "/huge/config.json", R"({"model_type": "llama", "num_hidden_layers": 1000000000, )" + base + "}");
+  for (const char* m : {"zero", "deep", "huge"}) {
+    const Run r = run("describe '" + dir + "/" + m + "'");
+    INFO(m << ": " << r.err);
+    CHECK(r.status == 1);
+    CHECK(contains(r.err, "mlcalc: error:"));
+  }
+  CHECK(run("--db /dev/null list gpus").status == 1);
+  CHECK(run("throughput -m llama-3.1-8b -g h100-sxm --batch 0x10").status == 2);
+  CHECK(run("throughput -m llama-3.1-8b -g h100-sxm --mem-eff 5e-324").status == 2);
+  CHECK(run("cost -m llama-3.1-8b -g h100-sxm --gpu-price 2 --requests-per-day 100 --utilization 0.5").status == 2);
+  std::system(("rm -rf '" + dir + "'").c_str());
+}

@@ -105,7 +105,42 @@ void check(const std::vector<std::string>& problems) {
   throw Error(msg);
 }
 
+// The parsers recurse per nesting level: refuse input nested deeper than any real file before it
+// reaches them (a 50,000-deep header or array would overflow the stack). `[`/`{` outside strings and
+// comments count, and a TOML header's dotted keys count one level each.
+void check_nesting(const std::string& text, const std::string& path, bool toml) {
+  constexpr int kMaxDepth = 256;
+  int depth = 0, line = 1, dots = 0;
+  char quote = 0;
+  bool comment = false, header = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') ++line, comment = false, header = false, dots = 0;
+    if (comment) continue;
+    if (quote) {
+      if (c == '\\')
+        ++i;
+      else if (c == quote)
+        quote = 0;
+      continue;
+    }
+    if (c == '"' || (toml && c == '\''))
+      quote = c;
+    else if (toml && c == '#')
+      comment = true;
+    else if (c == '[' || c == '{')
+      ++depth, header = toml && c == '[' && depth == 1;
+    else if ((c == ']' || c == '}') && depth > 0)
+      --depth;
+    else if (header && c == '.')
+      ++dots;
+    if (depth > kMaxDepth || dots > kMaxDepth)
+      throw Error(path + ":" + std::to_string(line) + ": nested deeper than " + std::to_string(kMaxDepth) + " levels");
+  }
+}
+
 toml::table parse_toml(const std::string& text, const std::string& path) {
+  check_nesting(text, path, true);
   try {
     return toml::parse(text, path);
   } catch (const toml::parse_error& e) {
@@ -442,6 +477,7 @@ Database::Database(const std::vector<std::string>& user_dirs, bool builtin) : im
       impl_->files.push_back({dir, nullptr, std::nullopt});
       continue;
     }
+    if (!fs::is_directory(dir, ec)) throw Error("database path '" + dir + "' is neither a directory nor a TOML file");
     std::vector<std::string> found;
     for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); ++it)
       if (it->is_regular_file() && it->path().extension() == ".toml") found.push_back(it->path().string());
@@ -496,6 +532,7 @@ ModelEntry model_from_config_path(const std::string& path, std::vector<std::stri
   if (!fs::is_regular_file(file, ec)) throw Error("'" + path + "' holds no config.json");
   const std::string text = read_file(file);
   nlohmann::json j;
+  check_nesting(text, file, false);
   try {
     j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {

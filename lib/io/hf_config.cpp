@@ -52,7 +52,15 @@ struct Reader {
   int positive(const char* k) const {
     const int64_t v = integer(k);
     if (v <= 0) fail("key '" + std::string(k) + "' must be positive, got " + std::to_string(v));
+    if (v > (int64_t(1) << 30)) fail("key '" + std::string(k) + "' is out of range: " + std::to_string(v));
     return static_cast<int>(v);
+  }
+  /// A positive integer with a default (periods and intervals: 0 would divide by zero).
+  int64_t positive(const char* k, int64_t dflt) const {
+    if (!has(k)) return dflt;
+    const int64_t v = integer_of(k, c.at(k));
+    if (v <= 0) fail("key '" + std::string(k) + "' must be positive, got " + std::to_string(v));
+    return v;
   }
 };
 
@@ -282,6 +290,8 @@ Architecture architecture_from_hf(const json& root, const std::string& where, st
 
   // ---- per-layer pattern --------------------------------------------------------------
   const int L = a.num_layers;
+  if (L > 100000)
+    r.fail("num_hidden_layers " + std::to_string(L) + " is above 100,000: not a model mlcalc can lay out");
   std::vector<Layer> layers(L);
   const Mixer attn_mixer = mla ? Mixer::mla : Mixer::attention;
   const int64_t sw = r.integer("sliding_window", 0);
@@ -325,11 +335,11 @@ Architecture architecture_from_hf(const json& root, const std::string& where, st
       if (rope && chunk > 0) layers[i].window_kind = Window::chunked, layers[i].window = chunk;
     }
   } else if (mt == "qwen3_next") {
-    const int64_t every = r.integer("full_attention_interval", 4);
+    const int64_t every = r.positive("full_attention_interval", 4);
     for (int i = 0; i < L; ++i)
       if ((i + 1) % every != 0) layers[i].mixer = Mixer::gdn;
   } else if (mt == "jamba") {
-    const int64_t per = r.integer("attn_layer_period", 8), off = r.integer("attn_layer_offset", 4);
+    const int64_t per = r.positive("attn_layer_period", 8), off = r.integer("attn_layer_offset", 4);
     for (int i = 0; i < L; ++i)
       if (i % per != off) layers[i].mixer = Mixer::mamba1;
   } else if (mt == "nemotron_h") {
@@ -377,7 +387,7 @@ Architecture architecture_from_hf(const json& root, const std::string& where, st
         const int64_t step = std::max<int64_t>(1, r.integer("interleave_moe_layer_step"));
         moe = (i + 1) % step == 0;
       } else if (r.has("expert_layer_period")) {
-        moe = i % r.integer("expert_layer_period") == r.integer("expert_layer_offset", 0);
+        moe = i % r.positive("expert_layer_period", 1) == r.integer("expert_layer_offset", 0);
       } else if (r.has("decoder_sparse_step") || r.has("mlp_only_layers")) {
         const int64_t step = std::max<int64_t>(1, r.integer("decoder_sparse_step", 1));
         moe = (i + 1) % step == 0;
@@ -398,19 +408,21 @@ Architecture architecture_from_hf(const json& root, const std::string& where, st
                   : c.contains("quantization_config")  ? &c.at("quantization_config")
                                                        : nullptr;
   if (q && q->is_object()) {
-    const std::string method = q->value("quant_method", std::string());
+    const Reader qr{*q, where, ""};
+    const std::string method = qr.string("quant_method", "");
     if (method == "fp8") {
       a.weight_dtype = q->contains("weight_block_size") ? DType{DType::Kind::fp8_block} : DType{DType::Kind::fp8};
       a.expert_dtype = a.weight_dtype;
     } else if (method == "mxfp4") {
       a.expert_dtype = {DType::Kind::mxfp4};  // gpt-oss: experts MXFP4, attention/router/embeddings bf16
     } else if (method == "awq" || method == "gptq") {
-      const int bits = q->value("bits", q->value("w_bit", 4));
-      const int g = q->value("group_size", q->value("q_group_size", 128));
-      a.weight_dtype = bits == 8 ? DType{DType::Kind::int8} : DType{DType::Kind::int4, g > 0 ? g : 128};
+      const int64_t bits = qr.integer("bits", qr.integer("w_bit", 4));
+      const int64_t g = qr.integer("group_size", qr.integer("q_group_size", 128));
+      if (g > (int64_t(1) << 20)) qr.fail("quantization_config group_size " + std::to_string(g) + " is out of range");
+      a.weight_dtype = bits == 8 ? DType{DType::Kind::int8} : DType{DType::Kind::int4, g > 0 ? int(g) : 128};
       a.expert_dtype = a.weight_dtype;
     } else if (method == "modelopt" || method == "compressed-tensors") {
-      const std::string algo = lower(q->value("quant_algo", std::string()));
+      const std::string algo = lower(qr.string("quant_algo", ""));
       if (algo.find("nvfp4") != std::string::npos)
         a.weight_dtype = a.expert_dtype = {DType::Kind::nvfp4};
       else if (algo.find("fp8") != std::string::npos)
