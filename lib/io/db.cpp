@@ -12,6 +12,7 @@
 #include "../common.hpp"
 #include "embedded.hpp"
 #include "hf_config.hpp"
+#include "toml_keys.hpp"
 
 namespace fs = std::filesystem;
 
@@ -21,33 +22,10 @@ namespace {
 
 // ---- strict TOML reading ---------------------------------------------------------------
 
-std::string where(const std::string& path, const toml::source_region& r) {
-  if (r.begin.line == 0) return path;
-  return path + ":" + std::to_string(r.begin.line) + ":" + std::to_string(r.begin.column);
-}
-
 /// Reads keys of one table, remembering which were used; unknown keys are problems.
 /// Problems are collected and reported together (mold's Error(ctx) + checkpoint()).
-struct TomlTable {
-  const std::string& path;
-  const toml::table& t;
-  std::vector<std::string>& problems;
-  std::string prefix;  // "offer[3]." for messages
-  std::set<std::string> used;
-
-  TomlTable(const std::string& path_, const toml::table& t_, std::vector<std::string>& problems_,
-            std::string prefix_ = "")
-      : path(path_), t(t_), problems(problems_), prefix(std::move(prefix_)) {}
-
-  const toml::node* get(const char* k, bool required) {
-    used.insert(k);
-    const toml::node* n = t.get(k);
-    if (!n && required) problems.push_back(where(path, t.source()) + ": missing required key '" + prefix + k + "'");
-    return n;
-  }
-  void bad(const toml::node& n, const char* k, const std::string& what) {
-    problems.push_back(where(path, n.source()) + ": '" + prefix + k + "' " + what);
-  }
+struct TomlTable : TomlKeys {
+  using TomlKeys::TomlKeys;
   std::string str(const char* k, bool required = false) {
     const toml::node* n = get(k, required);
     if (!n) return {};
@@ -88,22 +66,7 @@ struct TomlTable {
     }
     return r;
   }
-  void finish() {
-    std::vector<std::string> known(used.begin(), used.end());
-    for (auto&& [key, node] : t) {
-      const std::string ks(key.str());
-      if (!used.count(ks))
-        problems.push_back(where(path, key.source()) + ": unknown key '" + prefix + ks + "'" + did_you_mean(ks, known));
-    }
-  }
 };
-
-void check(const std::vector<std::string>& problems) {
-  if (problems.empty()) return;
-  std::string msg;
-  for (size_t i = 0; i < problems.size(); ++i) msg += (i ? "\n" : "") + problems[i];
-  throw Error(msg);
-}
 
 // The parsers recurse per nesting level: refuse input nested deeper than any real file before it
 // reaches them (a 50,000-deep header or array would overflow the stack). `[`/`{` outside strings and

@@ -13,6 +13,7 @@
 #include "../common.hpp"
 #include "../dtype.hpp"
 #include "embedded.hpp"
+#include "toml_keys.hpp"
 
 namespace fs = std::filesystem;
 
@@ -35,30 +36,14 @@ std::string join(const std::vector<std::string>& v) {
   return r;
 }
 
-std::string where(const std::string& path, const toml::source_region& r) {
-  if (r.begin.line == 0) return path;
-  return path + ":" + std::to_string(r.begin.line) + ":" + std::to_string(r.begin.column);
-}
-
 /// Reads the keys of one table; every key not read is reported as unknown by finish().
-struct Reader {
-  const std::string& path;
-  const toml::table& t;
-  std::vector<std::string>& problems;
-  std::string prefix;  // "case[3]." in messages
-  std::set<std::string> used;
+struct Reader : TomlKeys {
+  using TomlKeys::TomlKeys;
 
   void problem(const toml::node& n, const std::string& what) {
     problems.push_back(where(path, n.source()) + ": " + what);
   }
-  void bad(const toml::node& n, const char* k, const std::string& what) { problem(n, "'" + prefix + k + "' " + what); }
 
-  const toml::node* get(const char* k, bool required) {
-    used.insert(k);
-    const toml::node* n = t.get(k);
-    if (!n && required) problems.push_back(where(path, t.source()) + ": missing required key '" + prefix + k + "'");
-    return n;
-  }
   std::optional<std::string> str(const char* k, bool required) {
     const toml::node* n = get(k, required);
     if (!n) return std::nullopt;
@@ -96,22 +81,7 @@ struct Reader {
     if (!n->is_boolean()) return bad(*n, k, "must be true or false"), std::nullopt;
     return *n->value<bool>();
   }
-  void finish() {
-    std::vector<std::string> known(used.begin(), used.end());
-    for (auto&& [key, node] : t) {
-      const std::string ks(key.str());
-      if (!used.count(ks))
-        problems.push_back(where(path, key.source()) + ": unknown key '" + prefix + ks + "'" + did_you_mean(ks, known));
-    }
-  }
 };
-
-void check(const std::vector<std::string>& problems) {
-  if (problems.empty()) return;
-  std::string msg;
-  for (size_t i = 0; i < problems.size(); ++i) msg += (i ? "\n" : "") + problems[i];
-  throw Error(msg);
-}
 
 void check_dtype(Reader& r, const char* k, const std::optional<std::string>& name) {
   if (!name) return;
@@ -163,7 +133,7 @@ void read_collective(Reader& r, ValidationCase& c) {
 }
 
 ValidationCase read_case(const std::string& path, const toml::table& t, int index, std::vector<std::string>& problems) {
-  Reader r{path, t, problems, "case[" + std::to_string(index) + "].", {}};
+  Reader r{path, t, problems, "case[" + std::to_string(index) + "]."};
   ValidationCase c;
   c.file = path;
   c.line = static_cast<int>(t.source().begin.line);
@@ -216,7 +186,7 @@ std::vector<ValidationCase> parse_validation_file(const std::string& path, const
     throw Error(where(path, e.source()) + ": " + std::string(e.description()));
   }
   std::vector<std::string> problems;
-  Reader r{path, t, problems, "", {}};
+  Reader r{path, t, problems};
   const std::string source = r.str("source", true).value_or("");
   const std::string as_of = r.str("as_of", true).value_or("");
   static const std::regex kDate(R"(\d{4}-\d{2}-\d{2})");

@@ -1,0 +1,60 @@
+// The strict core both TOML readers share (databases in db.cpp, measurements in
+// measurements.cpp): file:line:col locations, one table's keys remembered as they are read so
+// that any other key is reported as unknown (with did-you-mean), and problems collected and
+// thrown together (mold's Error(ctx) + checkpoint()).
+#pragma once
+#include <set>
+#include <string>
+#include <toml++/toml.h>
+#include <vector>
+
+#include "../common.hpp"
+
+namespace mlcalc {
+
+/// "path:line:col" of a source region, or "path" when toml++ has no position.
+inline std::string where(const std::string& path, const toml::source_region& r) {
+  if (r.begin.line == 0) return path;
+  return path + ":" + std::to_string(r.begin.line) + ":" + std::to_string(r.begin.column);
+}
+
+/// Throws one Error holding every problem (one line each), if there are any.
+inline void check(const std::vector<std::string>& problems) {
+  if (problems.empty()) return;
+  std::string msg;
+  for (size_t i = 0; i < problems.size(); ++i) msg += (i ? "\n" : "") + problems[i];
+  throw Error(msg);
+}
+
+/// The keys of one table: `get` marks a key used; `finish` reports the keys never read.
+struct TomlKeys {
+  const std::string& path;
+  const toml::table& t;
+  std::vector<std::string>& problems;
+  std::string prefix;  ///< "offer[3]." / "case[3]." in messages
+  std::set<std::string> used;
+
+  TomlKeys(const std::string& path_, const toml::table& t_, std::vector<std::string>& problems_,
+           std::string prefix_ = "")
+      : path(path_), t(t_), problems(problems_), prefix(std::move(prefix_)) {}
+
+  const toml::node* get(const char* k, bool required) {
+    used.insert(k);
+    const toml::node* n = t.get(k);
+    if (!n && required) problems.push_back(where(path, t.source()) + ": missing required key '" + prefix + k + "'");
+    return n;
+  }
+  void bad(const toml::node& n, const char* k, const std::string& what) {
+    problems.push_back(where(path, n.source()) + ": '" + prefix + k + "' " + what);
+  }
+  void finish() {
+    const std::vector<std::string> known(used.begin(), used.end());
+    for (auto&& [key, node] : t) {
+      const std::string ks(key.str());
+      if (!used.count(ks))
+        problems.push_back(where(path, key.source()) + ": unknown key '" + prefix + ks + "'" + did_you_mean(ks, known));
+    }
+  }
+};
+
+}  // namespace mlcalc
