@@ -362,9 +362,9 @@ Step forward_step(const Deployment& d, double batch, double context, double pref
   s.t_bubble = s.time - (s.t_memory + s.t_compute + s.t_comm + s.t_overhead);
   if (s.t_bubble < 1e-15) s.t_bubble = 0;
   if (s.t_comm > std::max(s.t_memory, s.t_compute))
-    s.bound = "communication";
+    s.bound = Bound::communication;
   else
-    s.bound = s.t_compute > s.t_memory ? "compute" : "memory";
+    s.bound = s.t_compute > s.t_memory ? Bound::compute : Bound::memory;
   return s;
 }
 

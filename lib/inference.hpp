@@ -62,6 +62,13 @@ void check_parallelism(const Architecture& a, const ParallelPlan& plan);
 /// Default efficiencies for `mode` on `gpu` with weights `w` (sources in the .cpp).
 Efficiency default_efficiency(Mode mode, const Gpu& gpu, const DType& w, ComputeClass used);
 
+/// What limits a step: memory bandwidth, compute, or communication.
+enum class Bound { memory, compute, communication };
+/// "memory" | "compute" | "communication" (the words the reports print).
+inline const char* bound_name(Bound b) {
+  return b == Bound::compute ? "compute" : b == Bound::communication ? "communication" : "memory";
+}
+
 /// Time of one forward step, per GPU of the slowest (average) pipeline stage.
 struct Step {
   double weight_bytes = 0, kv_bytes = 0, state_bytes = 0, total_bytes = 0;  ///< moved from HBM, per GPU
@@ -74,7 +81,7 @@ struct Step {
   double matmul_eff = 0;         ///< efficiency used for the dense GEMMs (after small-GEMM reduction)
   double expert_matmul_eff = 0;  ///< efficiency used for the expert GEMMs (tokens per expert)
   double micro_batches = 1;      ///< pipeline micro-batches in flight
-  std::string bound;             ///< memory | compute | communication
+  Bound bound = Bound::memory;   ///< what limits the step
   std::string allreduce;         ///< all-reduce that TP ran ("custom one-shot", "nccl ring", "none")
 };
 

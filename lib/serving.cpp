@@ -75,12 +75,12 @@ std::string fit_advice(const Deployment& d, double context) {
 }
 
 // Running sequences the engine can hold: KV memory, max_num_seqs, and one budget token per decode.
-double slot_cap(const Deployment& d, const ServingLoad& w, double kv_cap, std::string& why) {
+double slot_cap(const Deployment& d, const ServingLoad& w, double kv_cap, Limit& why) {
   double cap = kv_cap;
-  why = "memory";
-  if (w.max_batch > 0 && w.max_batch < cap) cap = w.max_batch, why = "max-batch";
+  why = Limit::memory;
+  if (w.max_batch > 0 && w.max_batch < cap) cap = w.max_batch, why = Limit::max_batch;
   if (w.max_batched_tokens > 0 && std::floor(w.max_batched_tokens) < cap)
-    cap = std::floor(w.max_batched_tokens), why = "token-budget";
+    cap = std::floor(w.max_batched_tokens), why = Limit::token_budget;
   (void)d;
   return cap;
 }
@@ -170,7 +170,7 @@ Serving closed_loop(const Deployment& d, const ServingLoad& w, double C, double 
 // (one prompt, or the arrivals of a step when several arrive per step; whole prompts when the engine
 // does not chunk). Prefill as an M/D/1 server for TTFT whose service is the prompt's share of a full
 // chunk step (I / room of it); the chunks' extra time is spread over all steps for TPOT.
-Serving open_loop(const Deployment& d, const ServingLoad& w, double rate, double cap, const std::string& cap_why) {
+Serving open_loop(const Deployment& d, const ServingLoad& w, double rate, double cap, Limit cap_why) {
   Serving s;
   const double I = w.input, O = std::max(1.0, w.output), T = w.max_batched_tokens;
   const double ctx = I + O / 2.0;
@@ -192,7 +192,7 @@ Serving open_loop(const Deployment& d, const ServingLoad& w, double rate, double
     const double service = I > 0 ? I / room * forward_step(d, b, ctx, room, I).time : 0;
     if (g >= 1 || rate * service >= 1) {
       s.feasible = false;
-      s.limited_by = "rate";
+      s.limited_by = Limit::rate;
       return s;
     }
     t = s.tpot_s = s.decode.time / (1 - g);
@@ -217,7 +217,7 @@ Serving open_loop(const Deployment& d, const ServingLoad& w, double rate, double
   s.concurrency = rate * s.e2e_s;
   s.requests_per_s = rate;
   finish(s, w);
-  s.limited_by = "rate";
+  s.limited_by = Limit::rate;
   return s;
 }
 
@@ -260,11 +260,11 @@ Serving evaluate_serving(const Deployment& d_in, const ServingLoad& w) {
   s.problem = fit_problem(d, context);
   if (!s.problem.empty()) {
     s.fits = s.feasible = false;
-    s.limited_by = "memory";
+    s.limited_by = Limit::memory;
     clear_figures(s);
     return s;
   }
-  std::string why;
+  Limit why = Limit::memory;
   const double cap = slot_cap(d, w, s.max_concurrency_memory, why);
   auto tag = [&](Serving x) {
     x.engine = d.engine, x.max_concurrency_memory = s.max_concurrency_memory;
@@ -275,7 +275,7 @@ Serving evaluate_serving(const Deployment& d_in, const ServingLoad& w) {
            (w.ttft_slo_s <= 0 || x.ttft_s <= w.ttft_slo_s);
   };
   auto slo_name = [&](const Serving& x) {
-    return (w.tpot_slo_s > 0 && x.tpot_s > w.tpot_slo_s) ? "tpot-slo" : "ttft-slo";
+    return (w.tpot_slo_s > 0 && x.tpot_s > w.tpot_slo_s) ? Limit::tpot_slo : Limit::ttft_slo;
   };
 
   if (w.request_rate > 0) {
@@ -292,13 +292,13 @@ Serving evaluate_serving(const Deployment& d_in, const ServingLoad& w) {
       char buf[160];
       std::snprintf(buf, sizeof buf,
                     "request rate %.4g req/s exceeds what this replica sustains (about %.4g req/s, %s-bound)",
-                    w.request_rate, lo, x.limited_by == "rate" ? "prefill/compute" : x.limited_by.c_str());
+                    w.request_rate, lo, x.limited_by == Limit::rate ? "prefill/compute" : limit_name(x.limited_by));
       x.problem = buf;
       clear_figures(x);
     } else if (!ok(x)) {
       x.feasible = false;
       x.limited_by = slo_name(x);
-      x.problem = std::string("the ") + (x.limited_by == "tpot-slo" ? "TPOT" : "TTFT") +
+      x.problem = std::string("the ") + (x.limited_by == Limit::tpot_slo ? "TPOT" : "TTFT") +
                   " target is not met at this request rate";
       clear_figures(x);
     }
@@ -307,11 +307,11 @@ Serving evaluate_serving(const Deployment& d_in, const ServingLoad& w) {
 
   if (w.concurrency > 0) {
     Serving x = tag(closed_loop(d, w, w.concurrency, cap));
-    x.limited_by = w.concurrency > cap ? why : "fixed";
+    x.limited_by = w.concurrency > cap ? why : Limit::fixed;
     if (!ok(x)) {
       x.feasible = false;
       x.problem = std::string("concurrency ") + std::to_string(static_cast<long long>(w.concurrency)) + " misses the " +
-                  (slo_name(x) == std::string("tpot-slo") ? "TPOT" : "TTFT") + " target";
+                  (slo_name(x) == Limit::tpot_slo ? "TPOT" : "TTFT") + " target";
       x.limited_by = slo_name(x);
     }
     return x;
@@ -327,7 +327,7 @@ Serving evaluate_serving(const Deployment& d_in, const ServingLoad& w) {
     one.limited_by = slo_name(one);
     char buf[200];
     std::snprintf(buf, sizeof buf, "no concurrency meets the %s target (one request alone: TTFT %.2f ms, TPOT %.3f ms)",
-                  one.limited_by == "tpot-slo" ? "TPOT" : "TTFT", one.ttft_s * 1e3, one.tpot_s * 1e3);
+                  one.limited_by == Limit::tpot_slo ? "TPOT" : "TTFT", one.ttft_s * 1e3, one.tpot_s * 1e3);
     one.problem = buf;
     clear_figures(one);
     return one;

@@ -23,6 +23,30 @@ struct ServingLoad {
   double stream_seq_overhead_s = 0;       ///< online (clients, rate): host time per streamed sequence per step
 };
 
+/// What bounds the serving point: a fixed concurrency, KV memory, the engine's max batch or
+/// token budget, a latency target, or the sustainable request rate.
+enum class Limit { fixed, memory, max_batch, token_budget, tpot_slo, ttft_slo, rate };
+/// "fixed" | "memory" | "max-batch" | "token-budget" | "tpot-slo" | "ttft-slo" | "rate".
+inline const char* limit_name(Limit l) {
+  switch (l) {
+    case Limit::memory:
+      return "memory";
+    case Limit::max_batch:
+      return "max-batch";
+    case Limit::token_budget:
+      return "token-budget";
+    case Limit::tpot_slo:
+      return "tpot-slo";
+    case Limit::ttft_slo:
+      return "ttft-slo";
+    case Limit::rate:
+      return "rate";
+    case Limit::fixed:
+      break;
+  }
+  return "fixed";
+}
+
 /// Steady state of the replica. When `fits` is false (weights or one request do not fit) or
 /// `feasible` is false (rate beyond capacity, SLOs unmet), the latency and throughput fields are 0
 /// and mean nothing: reports print them as null and show `problem`.
@@ -44,10 +68,10 @@ struct Serving {
   double prefill_share = 0;            ///< share of GPU time spent on prefill
   double max_request_rate = 0;         ///< open loop: the largest sustainable rate (req/s)
   double in_step_share = 1;            ///< closed loop: share of clients in step (burst) vs spread out
-  double spread_step_s = 0;  ///< closed loop: a step with one client's prompt chunk beside the others' decodes
-  std::string limited_by;    ///< fixed | memory | max-batch | token-budget | tpot-slo | ttft-slo | rate
-  Step step;                 ///< a step carrying a prefill chunk
-  Step decode;               ///< a decode-only step at the running batch
+  double spread_step_s = 0;         ///< closed loop: a step with one client's prompt chunk beside the others' decodes
+  Limit limited_by = Limit::fixed;  ///< what bounds the concurrency (or rate)
+  Step step;                        ///< a step carrying a prefill chunk
+  Step decode;                      ///< a decode-only step at the running batch
 };
 
 /// The serving load for `d` with its engine's scheduler defaults (max batch, token budget,

@@ -10,7 +10,7 @@ namespace {
 
 ojson step_json(const Step& s) {
   return {{"time_s", s.time},
-          {"bound", s.bound},
+          {"bound", bound_name(s.bound)},
           {"weight_bytes", s.weight_bytes},
           {"kv_bytes", s.kv_bytes},
           {"state_bytes", s.state_bytes},
@@ -39,7 +39,7 @@ void explain_step(Table& t, const std::string& what, const Step& s, const Deploy
       what, s.total_bytes / kGB, s.weight_bytes / kGB, s.kv_bytes / kGB, s.state_bytes / kGB, bw / kTera,
       d.eff.memory_bw, d.eff.dequant < 1 ? fmt::format(" x dequant {:.2f} on weights", d.eff.dequant) : "",
       ms(s.t_memory), s.flops / kTera, d.peak.flop_per_s / kTera, s.matmul_eff, ms(s.t_compute), ms(s.t_comm),
-      ms(s.t_overhead), ms(s.time), s.bound));
+      ms(s.t_overhead), ms(s.time), bound_name(s.bound)));
 }
 
 }  // namespace
@@ -77,7 +77,7 @@ Document to_document(const ThroughputReport& rep) {
                {"output_tokens_per_s", num(r.output_tokens_per_s)},
                {"output_tokens_per_s_per_gpu", num(r.output_tokens_per_s_per_gpu)},
                {"decode_tokens_per_s", num(r.decode_tokens_per_s)},
-               {"bound", fits ? ojson(r.decode.bound) : ojson(nullptr)},
+               {"bound", fits ? ojson(bound_name(r.decode.bound)) : ojson(nullptr)},
                {"allreduce", r.decode.allreduce},
                {"mbu", num(r.mbu)},
                {"mfu", num(r.mfu)},
@@ -91,9 +91,9 @@ Document to_document(const ThroughputReport& rep) {
     auto cell = [fits](const std::string& v) { return fits ? v : std::string("-"); };
     t.rows.push_back({fmt_count(r.batch), cell(ms(r.ttft_s)), cell(ms(r.tpot_s)), cell(fmt_num(r.e2e_s, 3)),
                       cell(fmt_num(r.tokens_per_s_per_user, 1)), cell(fmt_num(r.output_tokens_per_s, 1)),
-                      cell(fmt_num(r.output_tokens_per_s_per_gpu, 1)), cell(r.decode.bound), cell(fmt_num(r.mbu, 2)),
-                      cell(fmt_num(r.mfu, 3)), fmt_num(r.memory.weights / kGiB, 2), fmt_num(r.memory.kv / kGiB, 2),
-                      r.memory.fits ? "yes" : "NO"});
+                      cell(fmt_num(r.output_tokens_per_s_per_gpu, 1)), cell(bound_name(r.decode.bound)),
+                      cell(fmt_num(r.mbu, 2)), cell(fmt_num(r.mfu, 3)), fmt_num(r.memory.weights / kGiB, 2),
+                      fmt_num(r.memory.kv / kGiB, 2), r.memory.fits ? "yes" : "NO"});
     if (q.explain) {
       explain_step(t,
                    fmt::format("batch {} decode at context {}", fmt_count(r.batch), fmt_count(q.input + q.output / 2)),
@@ -132,7 +132,7 @@ Document to_document(const ThroughputReport& rep) {
                 {"max_batch", w.max_batch > 0 ? jcount(w.max_batch) : ojson(nullptr)},
                 {"max_num_batched_tokens", jcount(w.max_batched_tokens)},
                 {"max_concurrency_memory", s.fits ? jcount(s.max_concurrency_memory) : ojson(nullptr)},
-                {"limited_by", figures ? ojson(s.limited_by) : ojson(nullptr)},
+                {"limited_by", figures ? ojson(limit_name(s.limited_by)) : ojson(nullptr)},
                 {"output_tokens_per_s", num(s.output_tokens_per_s)},
                 {"output_tokens_per_s_per_gpu", num(s.output_tokens_per_s / d.num_gpus())},
                 {"total_tokens_per_s", num(s.total_tokens_per_s)},
@@ -151,7 +151,7 @@ Document to_document(const ThroughputReport& rep) {
                 {"request_rate", open_loop ? ojson(w.request_rate) : ojson(nullptr)},
                 {"max_request_rate", open_loop ? ojson(s.max_request_rate) : ojson(nullptr)},
                 {"problem", s.problem.empty() ? ojson(nullptr) : ojson(s.problem)},
-                {"bound", figures ? ojson(s.decode.bound) : ojson(nullptr)},
+                {"bound", figures ? ojson(bound_name(s.decode.bound)) : ojson(nullptr)},
                 {"step", figures ? step_json(s.step) : ojson(nullptr)},
                 {"decode_step", figures ? step_json(s.decode) : ojson(nullptr)}};
     doc.result["serving"] = sj;
@@ -172,23 +172,23 @@ Document to_document(const ThroughputReport& rep) {
     st.columns = {"quantity", "value"};
     st.left_align = {true, true};
     auto cell = [&](const std::string& v) { return figures ? v : std::string("-"); };
-    st.rows = {
-        {"engine",
-         s.engine + fmt::format(" (max batch {}, {} tokens per step{})",
-                                w.max_batch > 0 ? fmt_count(w.max_batch) : std::string("memory-bound"),
-                                fmt_count(w.max_batched_tokens), w.chunked_prefill ? ", chunked prefill" : "")},
-        {"concurrency (requests in the system)", cell(fmt_count(s.concurrency) + " (limited by " + s.limited_by + ")")},
-        {"running (holding KV)", cell(fmt_count(s.running))},
-        {"KV-memory bound", s.fits ? fmt_count(s.max_concurrency_memory) + " requests" : std::string("-")},
-        {"output tokens/s (group)", cell(fmt_num(s.output_tokens_per_s, 1))},
-        {"output tokens/s per GPU", cell(fmt_num(s.output_tokens_per_s / d.num_gpus(), 1))},
-        {"total tokens/s (input + output)", cell(fmt_num(s.total_tokens_per_s, 1))},
-        {"requests/s", cell(fmt_num(s.requests_per_s, 3))},
-        {"TTFT (ms)",
-         cell(ms(s.ttft_s) + " (slot wait " + ms(s.queue_s) + ", behind other prompts " + ms(s.prefill_wait_s) + ")")},
-        {"TPOT / ITL (ms)", cell(ms(s.tpot_s))},
-        {"prefill share of GPU time", cell(fmt_num(s.prefill_share * 100, 1) + "%")},
-        {"step bound", cell(s.decode.bound)}};
+    st.rows = {{"engine",
+                s.engine + fmt::format(" (max batch {}, {} tokens per step{})",
+                                       w.max_batch > 0 ? fmt_count(w.max_batch) : std::string("memory-bound"),
+                                       fmt_count(w.max_batched_tokens), w.chunked_prefill ? ", chunked prefill" : "")},
+               {"concurrency (requests in the system)",
+                cell(fmt_count(s.concurrency) + " (limited by " + std::string(limit_name(s.limited_by)) + ")")},
+               {"running (holding KV)", cell(fmt_count(s.running))},
+               {"KV-memory bound", s.fits ? fmt_count(s.max_concurrency_memory) + " requests" : std::string("-")},
+               {"output tokens/s (group)", cell(fmt_num(s.output_tokens_per_s, 1))},
+               {"output tokens/s per GPU", cell(fmt_num(s.output_tokens_per_s / d.num_gpus(), 1))},
+               {"total tokens/s (input + output)", cell(fmt_num(s.total_tokens_per_s, 1))},
+               {"requests/s", cell(fmt_num(s.requests_per_s, 3))},
+               {"TTFT (ms)", cell(ms(s.ttft_s) + " (slot wait " + ms(s.queue_s) + ", behind other prompts " +
+                                  ms(s.prefill_wait_s) + ")")},
+               {"TPOT / ITL (ms)", cell(ms(s.tpot_s))},
+               {"prefill share of GPU time", cell(fmt_num(s.prefill_share * 100, 1) + "%")},
+               {"step bound", cell(bound_name(s.decode.bound))}};
     if (open_loop) st.rows.push_back({"max sustainable rate (req/s)", fmt_num(s.max_request_rate, 3)});
     if (!s.fits) st.notes.push_back("does not fit: " + s.problem);
     st.notes.push_back(
