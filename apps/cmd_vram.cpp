@@ -10,17 +10,9 @@ namespace {
 
 struct TrainOptions {
   std::string model, gpu;
-  double params = 0, num_gpus = 1, shard_group = 0, micro_batch = 1, seq = 2048;
-  int tp = 1, pp = 1, cp = 1, ep = 1, zero = 0;
-  std::optional<int> fsdp_zero;
-  TrainNames names;
-  Recompute recompute = Recompute::none;
-  Optimizer optimizer = Optimizer::adamw;
-  Precision precision = Precision::bf16_mixed;
-  Offload offload = Offload::none;
-  double overhead_gib = 1.5, gpus_per_node = 8, largest_layer = 0;
-  bool deepspeed = false;
-  bool flash_attn = true, sp = false, check = false, zero_init = true, old_zero2 = false;
+  double params = 0, gpus_per_node = 8, largest_layer = 0;
+  TrainLayoutOptions layout;
+  bool deepspeed = false, check = false, zero_init = true, old_zero2 = false;
 };
 
 struct InferOptions {
@@ -32,15 +24,16 @@ struct InferOptions {
 void run_train(Context& ctx, const TrainOptions& o) {
   if (!o.model.empty() && o.params > 0) throw Error("give --model or --params, not both", ErrorKind::usage);
   if (o.model.empty() && o.params <= 0) throw Error("give --model NAME or --params N", ErrorKind::usage);
-  if (o.names.fsdp == "hybrid" && o.shard_group <= 0)
+  if (o.layout.names.fsdp == "hybrid" && o.layout.shard_group <= 0)
     throw Error("--fsdp hybrid needs --shard-group N (GPUs per sharding group, e.g. 8 per node)", ErrorKind::usage);
-  if (o.num_gpus > 1e7) throw Error("--num-gpus is at most 1e7", ErrorKind::usage);
-  if (o.shard_group > o.num_gpus)
-    throw Error("--shard-group " + count_text(o.shard_group) + " is larger than --num-gpus " + count_text(o.num_gpus),
+  if (o.layout.num_gpus > 1e7) throw Error("--num-gpus is at most 1e7", ErrorKind::usage);
+  if (o.layout.shard_group > o.layout.num_gpus)
+    throw Error("--shard-group " + count_text(o.layout.shard_group) + " is larger than --num-gpus " +
+                    count_text(o.layout.num_gpus),
                 ErrorKind::usage);
   Database& db = ctx.db();
   TrainSetup s;
-  TrainNames names = o.names;
+  TrainNames names = o.layout.names;
   if (!o.model.empty()) {
     const ModelEntry& m = db.model(o.model);
     const ParamCounts pc = count_params(m.arch);
@@ -54,19 +47,19 @@ void run_train(Context& ctx, const TrainOptions& o) {
     names.model_id = "generic-" + fmt_si(o.params);
   }
   const Gpu* gpu = o.gpu.empty() ? nullptr : &db.gpu(o.gpu);
-  s.num_gpus = static_cast<int>(o.num_gpus);
-  s.tp = o.tp, s.pp = o.pp, s.cp = o.cp, s.ep = o.ep;
-  s.zero = o.fsdp_zero ? *o.fsdp_zero : o.zero;
-  s.shard_group = static_cast<int>(o.shard_group);
-  s.micro_batch = o.micro_batch;
-  s.seq = o.seq;
-  s.recompute = o.recompute;
-  s.optimizer = o.optimizer;
-  s.precision = o.precision;
-  s.offload = o.offload;
-  s.flash_attn = o.flash_attn;
-  s.sequence_parallel = o.sp;
-  s.overhead_bytes = o.overhead_gib * kGiB;
+  s.num_gpus = static_cast<int>(o.layout.num_gpus);
+  s.tp = o.layout.tp, s.pp = o.layout.pp, s.cp = o.layout.cp, s.ep = o.layout.ep;
+  s.zero = o.layout.fsdp_zero ? *o.layout.fsdp_zero : o.layout.zero;
+  s.shard_group = static_cast<int>(o.layout.shard_group);
+  s.micro_batch = o.layout.micro_batch;
+  s.seq = o.layout.seq;
+  s.recompute = o.layout.recompute;
+  s.optimizer = o.layout.optimizer;
+  s.precision = o.layout.precision;
+  s.offload = o.layout.offload;
+  s.flash_attn = o.layout.flash_attn;
+  s.sequence_parallel = o.layout.sp;
+  s.overhead_bytes = o.layout.overhead_gib * kGiB;
   if (o.deepspeed) {
     // DeepSpeed-compatible view: its estimator's model-state formulas, nothing else.
     if (s.zero != 2 && s.zero != 3)
@@ -109,60 +102,7 @@ void add_train_options(CLI::App& train, TrainOptions& t) {
   train.add_option("--model,-m", t.model, "model (database name, HF id, config.json)");
   add_count(train, "--params", t.params, "generic dense model of N parameters (model states only)");
   train.add_option("--gpu,-g", t.gpu, "GPU, for fits / headroom / max micro-batch");
-  add_count(train, "--num-gpus", t.num_gpus, "GPUs in the job (default 1, at most 1e7)");
-  add_int(train, "--tp", t.tp, "tensor parallel (default 1)", 1, 4096);
-  add_int(train, "--pp", t.pp, "pipeline parallel (default 1)", 1, 4096);
-  add_int(train, "--cp", t.cp, "context parallel (default 1)", 1, 4096);
-  add_int(train, "--ep", t.ep, "expert parallel (default 1)", 1, 4096);
-  add_int(train, "--zero", t.zero, "ZeRO stage 0-3 (default 0)", 0, 3);
-  train.add_option_function<std::string>(
-      "--fsdp",
-      [&t](const std::string& v) {
-        // PyTorch FSDP sharding strategies are ZeRO stages under other names.
-        const std::vector<std::pair<std::string, int>> table = {
-            {"full", 3}, {"hybrid", 3}, {"grad-op", 2}, {"no-shard", 0}};
-        std::vector<std::string> names;
-        for (const auto& [k, z] : table) {
-          if (k == v) t.fsdp_zero = z, t.names.fsdp = v;
-          names.push_back(k);
-        }
-        if (!t.fsdp_zero)
-          throw CLI::ValidationError(
-              "--fsdp", "'" + v + "' is not one of full, hybrid, grad-op, no-shard" + did_you_mean(v, names));
-      },
-      "full | hybrid | grad-op | no-shard (PyTorch names for ZeRO 3 / 3 within --shard-group / 2 / 0)");
-  add_count(train, "--shard-group", t.shard_group, "FSDP hybrid: GPUs per sharding group");
-  add_count(train, "--micro-batch", t.micro_batch, "sequences per GPU per step (default 1)");
-  add_count(train, "--seq", t.seq, "sequence length (default 2048)");
-  // Enums: the typed value, and the name the report echoes.
-  add_choice(train, "--recompute", t.recompute,
-             {{"none", Recompute::none}, {"selective", Recompute::selective}, {"full", Recompute::full}},
-             "none | selective | full (default none)")
-      ->each([&t](const std::string& v) { t.names.recompute = v; });
-  add_choice(train, "--optimizer", t.optimizer,
-             {{"adamw", Optimizer::adamw},
-              {"adam", Optimizer::adam},
-              {"adam-8bit", Optimizer::adam8bit},
-              {"sgd", Optimizer::sgd},
-              {"adafactor", Optimizer::adafactor}},
-             "adamw | adam | adam-8bit | sgd | adafactor (default adamw)")
-      ->each([&t](const std::string& v) { t.names.optimizer = v; });
-  add_choice(train, "--precision", t.precision,
-             {{"bf16-mixed", Precision::bf16_mixed},
-              {"bf16", Precision::bf16},
-              {"fp8-mixed", Precision::fp8_mixed},
-              {"fp32", Precision::fp32}},
-             "bf16-mixed | bf16 | fp8-mixed | fp32 (default bf16-mixed)")
-      ->each([&t](const std::string& v) { t.names.precision = v; });
-  add_choice(
-      train, "--offload", t.offload,
-      {{"none", Offload::none}, {"optimizer", Offload::optimizer}, {"optimizer+params", Offload::optimizer_params}},
-      "none | optimizer | optimizer+params (default none)")
-      ->each([&t](const std::string& v) { t.names.offload = v; });
-  train.add_option("--flash-attn", t.flash_attn, "FlashAttention on/off (default true)");
-  train.add_flag("--sequence-parallel", t.sp, "Megatron sequence parallelism (splits norms/dropout over tp)");
-  add_real(train, "--overhead-gib", t.overhead_gib, "CUDA context + allocator reserve per GPU (default 1.5)", -1e-9,
-           1e4);
+  add_train_layout_options(train, t.layout);
   train.add_flag("--check", t.check, "exit 3 when it does not fit");
   add_choice(train, "--formula", t.deepspeed, {{"mlcalc", false}, {"deepspeed", true}},
              "mlcalc (default) | deepspeed (DeepSpeed's estimator formulas, ZeRO 2/3)");

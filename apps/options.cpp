@@ -276,4 +276,61 @@ void add_workload_options(CLI::App& app, WorkloadOptions& o) {
   add_duration(app, "--ttft-slo", o.ttft_slo_s, "TTFT target, e.g. 2s");
 }
 
+void add_train_layout_options(CLI::App& train, TrainLayoutOptions& t) {
+  add_count(train, "--num-gpus", t.num_gpus, "GPUs in the job (default 1, at most 1e7)");
+  add_int(train, "--tp", t.tp, "tensor parallel (default 1)", 1, 4096);
+  add_int(train, "--pp", t.pp, "pipeline parallel (default 1)", 1, 4096);
+  add_int(train, "--cp", t.cp, "context parallel (default 1)", 1, 4096);
+  add_int(train, "--ep", t.ep, "expert parallel (default 1)", 1, 4096);
+  add_int(train, "--zero", t.zero, "ZeRO stage 0-3 (default 0)", 0, 3);
+  train.add_option_function<std::string>(
+      "--fsdp",
+      [&t](const std::string& v) {
+        // PyTorch FSDP sharding strategies are ZeRO stages under other names.
+        const std::vector<std::pair<std::string, int>> table = {
+            {"full", 3}, {"hybrid", 3}, {"grad-op", 2}, {"no-shard", 0}};
+        std::vector<std::string> names;
+        for (const auto& [k, z] : table) {
+          if (k == v) t.fsdp_zero = z, t.names.fsdp = v;
+          names.push_back(k);
+        }
+        if (!t.fsdp_zero)
+          throw CLI::ValidationError(
+              "--fsdp", "'" + v + "' is not one of full, hybrid, grad-op, no-shard" + did_you_mean(v, names));
+      },
+      "full | hybrid | grad-op | no-shard (PyTorch names for ZeRO 3 / 3 within --shard-group / 2 / 0)");
+  add_count(train, "--shard-group", t.shard_group, "FSDP hybrid: GPUs per sharding group");
+  add_count(train, "--micro-batch", t.micro_batch, "sequences per GPU per step (default 1)");
+  add_count(train, "--seq", t.seq, "sequence length (default 2048)");
+  // Enums: the typed value, and the name the report echoes.
+  add_choice(train, "--recompute", t.recompute,
+             {{"none", Recompute::none}, {"selective", Recompute::selective}, {"full", Recompute::full}},
+             "none | selective | full (default none)")
+      ->each([&t](const std::string& v) { t.names.recompute = v; });
+  add_choice(train, "--optimizer", t.optimizer,
+             {{"adamw", Optimizer::adamw},
+              {"adam", Optimizer::adam},
+              {"adam-8bit", Optimizer::adam8bit},
+              {"sgd", Optimizer::sgd},
+              {"adafactor", Optimizer::adafactor}},
+             "adamw | adam | adam-8bit | sgd | adafactor (default adamw)")
+      ->each([&t](const std::string& v) { t.names.optimizer = v; });
+  add_choice(train, "--precision", t.precision,
+             {{"bf16-mixed", Precision::bf16_mixed},
+              {"bf16", Precision::bf16},
+              {"fp8-mixed", Precision::fp8_mixed},
+              {"fp32", Precision::fp32}},
+             "bf16-mixed | bf16 | fp8-mixed | fp32 (default bf16-mixed)")
+      ->each([&t](const std::string& v) { t.names.precision = v; });
+  add_choice(
+      train, "--offload", t.offload,
+      {{"none", Offload::none}, {"optimizer", Offload::optimizer}, {"optimizer+params", Offload::optimizer_params}},
+      "none | optimizer | optimizer+params (default none)")
+      ->each([&t](const std::string& v) { t.names.offload = v; });
+  train.add_option("--flash-attn", t.flash_attn, "FlashAttention on/off (default true)");
+  train.add_flag("--sequence-parallel", t.sp, "Megatron sequence parallelism (splits norms/dropout over tp)");
+  add_real(train, "--overhead-gib", t.overhead_gib, "CUDA context + allocator reserve per GPU (default 1.5)", -1e-9,
+           1e4);
+}
+
 }  // namespace mlcalc::cli

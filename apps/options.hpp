@@ -12,6 +12,7 @@
 #include "inference.hpp"
 #include "serving.hpp"
 #include "training_memory.hpp"
+#include "vram.hpp"
 
 namespace mlcalc::cli {
 
@@ -85,5 +86,21 @@ struct WorkloadOptions {
   double tpot_slo_s = 0, ttft_slo_s = 0;           ///< 0 = none
 };
 void add_workload_options(CLI::App& app, WorkloadOptions& o);
+
+/// The training layout and recipe: what `vram train` (and training-time commands) share.
+struct TrainLayoutOptions {
+  double num_gpus = 1, shard_group = 0, micro_batch = 1, seq = 2048, overhead_gib = 1.5;
+  int tp = 1, pp = 1, cp = 1, ep = 1, zero = 0;
+  std::optional<int> fsdp_zero;  ///< --fsdp, as a ZeRO stage
+  TrainNames names;
+  Recompute recompute = Recompute::none;
+  Optimizer optimizer = Optimizer::adamw;
+  Precision precision = Precision::bf16_mixed;
+  Offload offload = Offload::none;
+  bool flash_attn = true, sp = false;
+};
+/// Adds --num-gpus --tp --pp --cp --ep --zero --fsdp --shard-group --micro-batch --seq --recompute
+/// --optimizer --precision --offload --flash-attn --sequence-parallel --overhead-gib.
+void add_train_layout_options(CLI::App& app, TrainLayoutOptions& t);
 
 }  // namespace mlcalc::cli
