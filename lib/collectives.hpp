@@ -22,7 +22,8 @@ AllReduceAlgo parse_allreduce_algo(const std::string& s);
 /// and no per-call latency (the roofline upper bound on speed); else the measured constants.
 struct CollectiveTime {
   double time_s = 0;
-  const char* algorithm = "";  ///< algorithm that ran ("custom one-shot", "nccl ring", ...): a static string, no allocation
+  const char* algorithm =
+      "";  ///< algorithm that ran ("custom one-shot", "nccl ring", ...): a static string, no allocation
 };
 
 /// All-reduce of `bytes` (the per-rank buffer) among `ranks` GPUs over `link`. An algorithm the

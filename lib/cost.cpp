@@ -59,10 +59,9 @@ Fleet evaluate_fleet(const Deployment& d, const FleetQuery& q) {
                 " is not a multiple of tp x pp = " + std::to_string(d.num_gpus()) + " (one replica)");
   f.replicas = f.num_gpus / d.num_gpus();
   const Workload& w = q.workload;
-  if (d.arch->max_context > 0 && w.input + w.output > double(d.arch->max_context) && !q.allow_long_context)
-    throw Error("input + output = " + count_text(w.input + w.output) +
-                " tokens is beyond the model's max_position_embeddings " + count_text(double(d.arch->max_context)) +
-                "; shorten the request or pass --allow-long-context");
+  std::vector<std::string> long_context;  // with --allow-long-context: nothing more to say than throughput does
+  check_context(*d.arch, w.input + w.output, "input + output = " + count_text(w.input + w.output) + " tokens",
+                q.allow_long_context, long_context);
   ServingLoad load = serving_load(d, w.input, w.output, q.max_batch);
   load.tpot_slo_s = q.tpot_slo_s, load.ttft_slo_s = q.ttft_slo_s;
   f.serving = evaluate_serving(d, load);

@@ -15,9 +15,7 @@ ModelSummary summarize_model(const Architecture& a, const DescribeQuery& q) {
   s.experts = q.weights ? *q.weights : a.expert_dtype;
   s.kv = q.kv;
   s.state = q.state;
-  if (a.max_context > 0 && q.context > double(a.max_context))
-    s.warnings.push_back("context " + count_text(q.context) + " is beyond the model's max_position_embeddings " +
-                         count_text(double(a.max_context)));
+  check_context(a, q.context, "context " + count_text(q.context), true, s.warnings);  // a description: warn only
   s.num_kv_layers = kv_layers(a);
   s.weight_bytes = weight_bytes(a, s.params, s.weights, s.experts);
   s.kv_cache_bytes = kv_bytes_per_sequence(a, q.context, q.kv) * q.batch;

@@ -171,6 +171,14 @@ ParamCounts count_params(const Architecture& a) {
   return p;
 }
 
+void check_context(const Architecture& a, double tokens, const std::string& what, bool allow,
+                   std::vector<std::string>& warnings) {
+  if (a.max_context <= 0 || tokens <= double(a.max_context)) return;
+  const std::string msg = what + " is beyond the model's max_position_embeddings " + count_text(double(a.max_context));
+  if (!allow) throw Error(msg + "; pass --allow-long-context to evaluate it anyway");
+  warnings.push_back(msg);
+}
+
 void validate(const Architecture& a) {
   auto need = [&](bool ok, const char* what) {
     if (!ok) throw Error("model '" + a.id + "': " + what);

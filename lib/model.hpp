@@ -108,6 +108,12 @@ struct ParamCounts {
 };
 ParamCounts count_params(const Architecture& a);
 
+/// A model attends only to its trained positions (max_position_embeddings): `tokens` beyond them
+/// is an Error naming --allow-long-context, or with `allow` a warning appended to `warnings`.
+/// `what` names the quantity in the message ("context 200,000", "input + output = 200,001 tokens").
+void check_context(const Architecture& a, double tokens, const std::string& what, bool allow,
+                   std::vector<std::string>& warnings);
+
 /// Checks structural invariants; throws Error naming the field.
 void validate(const Architecture& a);
 

@@ -342,15 +342,6 @@ Serving evaluate_serving(const Deployment& d_in, const ServingLoad& w) {
   return x;
 }
 
-Serving evaluate_serving(const Deployment& d, double input, double output, double concurrency, double max_batch,
-                         double tpot_slo_s, double ttft_slo_s) {
-  ServingLoad w;
-  w.input = input, w.output = output, w.concurrency = concurrency, w.max_batch = max_batch;
-  w.max_batched_tokens = d.max_batched_tokens;
-  w.tpot_slo_s = tpot_slo_s, w.ttft_slo_s = ttft_slo_s;
-  return evaluate_serving(d, w);
-}
-
 ServingLoad serving_load(const Deployment& d, double input, double output, double max_batch) {
   const EngineProfile e = engine_profile(d.engine, *d.gpu);
   ServingLoad w;

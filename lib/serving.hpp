@@ -81,10 +81,6 @@ ServingLoad serving_load(const Deployment& d, double input, double output, doubl
 /// Steady state for `w` (closed loop at w.concurrency, auto when 0; open loop when w.request_rate > 0).
 Serving evaluate_serving(const Deployment& d, const ServingLoad& w);
 
-/// Compatible entry point: closed loop, concurrency 0 = auto, budget d.max_batched_tokens.
-Serving evaluate_serving(const Deployment& d, double input, double output, double concurrency, double max_batch,
-                         double tpot_slo_s, double ttft_slo_s);
-
 /// Mean number of steps until the k-th prompt of a burst of n equal prompts of `input` tokens has its
 /// last token prefilled, k = 1..n, when each step takes `chunk` prompt tokens in arrival order
 /// (whole prompts only when !chunked): (1/n) sum_k ceil(k input / chunk).

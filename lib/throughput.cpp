@@ -8,14 +8,8 @@ ThroughputReport evaluate_throughput(const Deployment& d, const ThroughputQuery&
   ThroughputReport r;
   r.dep = d;
   r.query = q;
-  const Architecture& a = *d.arch;
-  if (a.max_context > 0 && q.input + q.output > double(a.max_context) && !q.allow_long_context)
-    throw Error("input + output = " + count_text(q.input + q.output) +
-                " tokens is beyond the model's max_position_embeddings " + count_text(double(a.max_context)) +
-                "; shorten the request or pass --allow-long-context");
-  if (a.max_context > 0 && q.input + q.output > double(a.max_context))
-    r.warnings.push_back("input + output = " + count_text(q.input + q.output) +
-                         " tokens is beyond the model's max_position_embeddings " + count_text(double(a.max_context)));
+  check_context(*d.arch, q.input + q.output, "input + output = " + count_text(q.input + q.output) + " tokens",
+                q.allow_long_context, r.warnings);
   for (double b : q.batches) {
     r.rows.push_back(evaluate_batch(d, b, q.input, q.output));
     r.all_fit &= r.rows.back().memory.fits;

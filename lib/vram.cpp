@@ -28,12 +28,7 @@ InferMemoryReport evaluate_infer_memory(const Deployment& d, double batch, doubl
   r.batch = batch;
   r.context = context;
   const Architecture& a = *d.arch;
-  if (a.max_context > 0 && context > double(a.max_context) && !allow_long_context)
-    throw Error("context " + count_text(context) + " is beyond the model's max_position_embeddings " +
-                count_text(double(a.max_context)) + "; pass --allow-long-context to size it anyway");
-  if (a.max_context > 0 && context > double(a.max_context))
-    r.warnings.push_back("context " + count_text(context) + " is beyond the model's max_position_embeddings " +
-                         count_text(double(a.max_context)));
+  check_context(a, context, "context " + count_text(context), allow_long_context, r.warnings);
   r.memory = inference_memory(d, batch, context);
   r.usable_bytes = d.gpu->memory_bytes * d.gpu_mem_util;
   const double free_bytes = kv_budget_bytes(d);
@@ -55,9 +50,7 @@ TrainMemoryReport evaluate_train_memory(const TrainSetup& s, const TrainNames& n
   r.setup = s;
   r.names = names;
   r.gpu = gpu;
-  if (s.arch && s.arch->max_context > 0 && s.seq > double(s.arch->max_context))
-    r.warnings.push_back("seq " + count_text(s.seq) + " is beyond the model's max_position_embeddings " +
-                         count_text(double(s.arch->max_context)));
+  if (s.arch) check_context(*s.arch, s.seq, "seq " + count_text(s.seq), true, r.warnings);
   if (!s.arch)
     r.warnings.push_back("--params gives model states only: activations, logits and gather buffers are omitted");
   if (s.sequence_parallel && s.tp == 1) r.warnings.push_back("--sequence-parallel has no effect with tp 1");

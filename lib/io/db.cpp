@@ -68,49 +68,6 @@ struct TomlTable : TomlKeys {
   }
 };
 
-// The parsers recurse per nesting level: refuse input nested deeper than any real file before it
-// reaches them (a 50,000-deep header or array would overflow the stack). `[`/`{` outside strings and
-// comments count, and a TOML header's dotted keys count one level each.
-void check_nesting(const std::string& text, const std::string& path, bool toml) {
-  constexpr int kMaxDepth = 256;
-  int depth = 0, line = 1, dots = 0;
-  char quote = 0;
-  bool comment = false, header = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '\n') ++line, comment = false, header = false, dots = 0;
-    if (comment) continue;
-    if (quote) {
-      if (c == '\\')
-        ++i;
-      else if (c == quote)
-        quote = 0;
-      continue;
-    }
-    if (c == '"' || (toml && c == '\''))
-      quote = c;
-    else if (toml && c == '#')
-      comment = true;
-    else if (c == '[' || c == '{')
-      ++depth, header = toml && c == '[' && depth == 1;
-    else if ((c == ']' || c == '}') && depth > 0)
-      --depth;
-    else if (header && c == '.')
-      ++dots;
-    if (depth > kMaxDepth || dots > kMaxDepth)
-      throw Error(path + ":" + std::to_string(line) + ": nested deeper than " + std::to_string(kMaxDepth) + " levels");
-  }
-}
-
-toml::table parse_toml(const std::string& text, const std::string& path) {
-  check_nesting(text, path, true);
-  try {
-    return toml::parse(text, path);
-  } catch (const toml::parse_error& e) {
-    throw Error(where(path, e.source()) + ": " + std::string(e.description()));
-  }
-}
-
 nlohmann::json to_json(const toml::node& n) {
   if (const auto* t = n.as_table()) {
     nlohmann::json j = nlohmann::json::object();
@@ -326,14 +283,6 @@ std::vector<ApiOffer> parse_api_offers(const std::string& path, const toml::tabl
   });
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw Error("cannot read '" + path + "'");
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 // Which kind a file holds: by its folder name (the shipped layout), else by its keys.
 std::optional<EntryKind> kind_from_dir(const std::string& dir) {
   if (dir == "gpus") return EntryKind::gpu;
@@ -376,7 +325,7 @@ struct Database::Impl {
   bool all_models_parsed = false;
   std::vector<std::string>* warnings = nullptr;
 
-  std::string text(const File& f) const { return f.embedded ? std::string(f.embedded) : read_file(f.path); }
+  std::string text(const File& f) const { return f.embedded ? std::string(f.embedded) : read_text_file(f.path); }
 
   EntryKind kind(File& f) {
     if (!f.kind) f.kind = kind_from_content(parse_toml(text(f), f.path), f.path);
@@ -441,11 +390,7 @@ Database::Database(const std::vector<std::string>& user_dirs, bool builtin) : im
       continue;
     }
     if (!fs::is_directory(dir, ec)) throw Error("database path '" + dir + "' is neither a directory nor a TOML file");
-    std::vector<std::string> found;
-    for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); ++it)
-      if (it->is_regular_file() && it->path().extension() == ".toml") found.push_back(it->path().string());
-    std::sort(found.begin(), found.end());
-    for (const auto& p : found)
+    for (const auto& p : toml_files_under(dir))
       impl_->files.push_back({p, nullptr, kind_from_dir(fs::path(p).parent_path().filename().string())});
   }
 }
@@ -493,7 +438,7 @@ ModelEntry model_from_config_path(const std::string& path, std::vector<std::stri
   std::string file = path;
   if (fs::is_directory(path, ec)) file = (fs::path(path) / "config.json").string();
   if (!fs::is_regular_file(file, ec)) throw Error("'" + path + "' holds no config.json");
-  const std::string text = read_file(file);
+  const std::string text = read_text_file(file);
   nlohmann::json j;
   check_nesting(text, file, false);
   try {

@@ -179,12 +179,7 @@ ValidationCase read_case(const std::string& path, const toml::table& t, int inde
 }  // namespace
 
 std::vector<ValidationCase> parse_validation_file(const std::string& path, const std::string& text) {
-  toml::table t;
-  try {
-    t = toml::parse(text, path);
-  } catch (const toml::parse_error& e) {
-    throw Error(where(path, e.source()) + ": " + std::string(e.description()));
-  }
+  const toml::table t = parse_toml(text, path);
   std::vector<std::string> problems;
   Reader r{path, t, problems};
   const std::string source = r.str("source", true).value_or("");
@@ -214,17 +209,7 @@ std::vector<ValidationCase> parse_validation_file(const std::string& path, const
   return cases;
 }
 
-namespace {
-
-std::string read_text(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw Error("cannot read '" + path + "'");
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::vector<ValidationCase> load_validation_cases(const std::vector<std::string>& extra_paths, bool embedded) {
   std::vector<std::pair<std::string, std::string>> files;  // path, text
@@ -234,15 +219,11 @@ std::vector<ValidationCase> load_validation_cases(const std::vector<std::string>
   for (const auto& p : extra_paths) {
     std::error_code ec;
     if (fs::is_regular_file(p, ec)) {
-      files.emplace_back(p, read_text(p));
+      files.emplace_back(p, read_text_file(p));
       continue;
     }
     if (!fs::is_directory(p, ec)) throw Error("validation path '" + p + "' does not exist");
-    std::vector<std::string> found;
-    for (auto it = fs::recursive_directory_iterator(p, ec); !ec && it != fs::recursive_directory_iterator(); ++it)
-      if (it->is_regular_file() && it->path().extension() == ".toml") found.push_back(it->path().string());
-    std::sort(found.begin(), found.end());
-    for (const auto& f : found) files.emplace_back(f, read_text(f));
+    for (const auto& f : toml_files_under(p)) files.emplace_back(f, read_text_file(f));
   }
   std::vector<ValidationCase> all;
   std::map<std::string, const ValidationCase*> first;  // id -> where it was first seen

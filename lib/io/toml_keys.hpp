@@ -1,7 +1,8 @@
 // The strict core both TOML readers share (databases in db.cpp, measurements in
 // measurements.cpp): file:line:col locations, one table's keys remembered as they are read so
 // that any other key is reported as unknown (with did-you-mean), and problems collected and
-// thrown together (mold's Error(ctx) + checkpoint()).
+// thrown together (mold's Error(ctx) + checkpoint()); reading files, finding the .toml files of a
+// directory, and parsing with a guard against nesting deep enough to overflow the parser.
 #pragma once
 #include <set>
 #include <string>
@@ -56,5 +57,15 @@ struct TomlKeys {
     }
   }
 };
+
+/// The whole file; Error when it cannot be read.
+std::string read_text_file(const std::string& path);
+/// Every *.toml file under `dir` (recursively), sorted.
+std::vector<std::string> toml_files_under(const std::string& dir);
+/// Error "path:line: nested deeper than 256 levels" before a parser recurses that deep.
+/// `toml`: TOML syntax ('...' strings, # comments, dotted header keys), else JSON.
+void check_nesting(const std::string& text, const std::string& path, bool toml);
+/// Parses TOML text; syntax errors become Error with file:line:col.
+toml::table parse_toml(const std::string& text, const std::string& path);
 
 }  // namespace mlcalc

@@ -1,0 +1,72 @@
+#include "toml_keys.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace mlcalc {
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error("cannot read '" + path + "'");
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> toml_files_under(const std::string& dir) {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); ++it)
+    if (it->is_regular_file() && it->path().extension() == ".toml") found.push_back(it->path().string());
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+// The parsers recurse per nesting level: refuse input nested deeper than any real file before it
+// reaches them (a 50,000-deep header or array would overflow the stack). `[`/`{` outside strings and
+// comments count, and a TOML header's dotted keys count one level each.
+void check_nesting(const std::string& text, const std::string& path, bool toml) {
+  constexpr int kMaxDepth = 256;
+  int depth = 0, line = 1, dots = 0;
+  char quote = 0;
+  bool comment = false, header = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') ++line, comment = false, header = false, dots = 0;
+    if (comment) continue;
+    if (quote) {
+      if (c == '\\')
+        ++i;
+      else if (c == quote)
+        quote = 0;
+      continue;
+    }
+    if (c == '"' || (toml && c == '\''))
+      quote = c;
+    else if (toml && c == '#')
+      comment = true;
+    else if (c == '[' || c == '{')
+      ++depth, header = toml && c == '[' && depth == 1;
+    else if ((c == ']' || c == '}') && depth > 0)
+      --depth;
+    else if (header && c == '.')
+      ++dots;
+    if (depth > kMaxDepth || dots > kMaxDepth)
+      throw Error(path + ":" + std::to_string(line) + ": nested deeper than " + std::to_string(kMaxDepth) + " levels");
+  }
+}
+
+toml::table parse_toml(const std::string& text, const std::string& path) {
+  check_nesting(text, path, true);
+  try {
+    return toml::parse(text, path);
+  } catch (const toml::parse_error& e) {
+    throw Error(where(path, e.source()) + ": " + std::string(e.description()));
+  }
+}
+
+}  // namespace mlcalc
