@@ -13,7 +13,7 @@
 namespace mlcalc::cli {
 
 std::vector<Command> commands() {
-  return {list_command(), describe_command(),  throughput_command(), vram_command(),
+  return {list_command(), describe_command(),  throughput_command(), vram_command(),      train_command(),
           cost_command(), breakeven_command(), validate_command()};
 }
 

@@ -53,6 +53,7 @@ Command list_command();
 Command describe_command();
 Command throughput_command();
 Command vram_command();
+Command train_command();
 Command cost_command();
 Command breakeven_command();
 Command validate_command();

@@ -18,10 +18,6 @@ struct CostOptions {
   double gpu_price = 0, utilization = 1, requests_per_day = 0, tokens_per_s = 0, fixed_monthly = 0;
 };
 
-void warn_if_old(Context& ctx, const std::string& what, const std::string& as_of) {
-  if (age_days(as_of) > 180) ctx.warn(fmt::format("{} is dated {} (over 180 days old)", what, as_of));
-}
-
 // Resolves the price (--gpu-price or the provider's cheapest offer) and evaluates the fleet.
 Fleet make_fleet(Context& ctx, const CostOptions& o) {
   const Deployment d = make_deployment(ctx, o.dep);
@@ -35,36 +31,9 @@ Fleet make_fleet(Context& ctx, const CostOptions& o) {
   q.measured_tokens_per_s = o.tokens_per_s;
   q.fixed_usd_per_month = o.fixed_monthly;
   q.allow_long_context = o.allow_long_context;
-  if (o.gpu_price > 0 && !o.provider.empty()) throw Error("give --gpu-price or --provider, not both", ErrorKind::usage);
-  if (o.gpu_price > 0) {
-    q.usd_per_gpu_hour = o.gpu_price;
-    q.price_source = "--gpu-price";
-  } else {
-    if (o.provider.empty())
-      throw Error("give the GPU price: --gpu-price USD_PER_HOUR or --provider NAME (see `mlcalc list prices`)",
-                  ErrorKind::usage);
-    const std::string want = lower(o.provider);
-    const std::vector<GpuOffer> offers = ctx.db().gpu_offers();
-    std::vector<std::string> providers;
-    for (const auto& off : offers) providers.push_back(off.provider);
-    std::sort(providers.begin(), providers.end());
-    providers.erase(std::unique(providers.begin(), providers.end()), providers.end());
-    if (std::find(providers.begin(), providers.end(), want) == providers.end())
-      throw Error("unknown provider '" + o.provider + "'" + did_you_mean(want, providers) +
-                  " (see `mlcalc list prices`)");
-    const GpuOffer* best = cheapest_offer(offers, want, d.gpu->id, o.pricing);
-    if (!best) {
-      std::vector<std::string> has;
-      for (const auto& off : offers)
-        if (off.provider == want) has.push_back(off.gpu + " " + off.pricing);
-      throw Error(fmt::format("provider '{}' has no {} offer for {} (it lists: {})", want, o.pricing, d.gpu->id,
-                              fmt::join(has, ", ")));
-    }
-    q.usd_per_gpu_hour = best->usd_per_gpu_hour;
-    q.price_source =
-        fmt::format("{} {} {} ({}; {})", best->provider, best->product, best->pricing, best->as_of, best->source);
-    warn_if_old(ctx, "GPU price " + best->provider + " " + best->gpu, best->as_of);
-  }
+  const GpuPrice price = resolve_gpu_price(ctx, o.gpu_price, o.provider, o.pricing, d.gpu->id);
+  q.usd_per_gpu_hour = price.usd_per_gpu_hour;
+  q.price_source = price.source;
   return evaluate_fleet(d, q);
 }
 

@@ -4,9 +4,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <algorithm>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "collectives.hpp"
+#include "cost.hpp"
 #include "engine.hpp"
 #include "common.hpp"
 
@@ -18,6 +21,38 @@ int age_days(const std::string& iso) {
   std::tm t{};
   t.tm_year = y - 1900, t.tm_mon = m - 1, t.tm_mday = d, t.tm_hour = 12;
   return static_cast<int>((std::time(nullptr) - timegm(&t)) / 86400);
+}
+
+void warn_if_old(Context& ctx, const std::string& what, const std::string& as_of) {
+  if (age_days(as_of) > 180) ctx.warn(fmt::format("{} is dated {} (over 180 days old)", what, as_of));
+}
+
+GpuPrice resolve_gpu_price(Context& ctx, double gpu_price, const std::string& provider, const std::string& pricing,
+                           const std::string& gpu_id) {
+  if (gpu_price > 0 && !provider.empty()) throw Error("give --gpu-price or --provider, not both", ErrorKind::usage);
+  if (gpu_price > 0) return {gpu_price, "--gpu-price"};
+  if (provider.empty())
+    throw Error("give the GPU price: --gpu-price USD_PER_HOUR or --provider NAME (see `mlcalc list prices`)",
+                ErrorKind::usage);
+  const std::string want = lower(provider);
+  const std::vector<GpuOffer> offers = ctx.db().gpu_offers();
+  std::vector<std::string> providers;
+  for (const auto& off : offers) providers.push_back(off.provider);
+  std::sort(providers.begin(), providers.end());
+  providers.erase(std::unique(providers.begin(), providers.end()), providers.end());
+  if (std::find(providers.begin(), providers.end(), want) == providers.end())
+    throw Error("unknown provider '" + provider + "'" + did_you_mean(want, providers) + " (see `mlcalc list prices`)");
+  const GpuOffer* best = cheapest_offer(offers, want, gpu_id, pricing);
+  if (!best) {
+    std::vector<std::string> has;
+    for (const auto& off : offers)
+      if (off.provider == want) has.push_back(off.gpu + " " + off.pricing);
+    throw Error(fmt::format("provider '{}' has no {} offer for {} (it lists: {})", want, pricing, gpu_id,
+                            fmt::join(has, ", ")));
+  }
+  warn_if_old(ctx, "GPU price " + best->provider + " " + best->gpu, best->as_of);
+  return {best->usd_per_gpu_hour,
+          fmt::format("{} {} {} ({}; {})", best->provider, best->product, best->pricing, best->as_of, best->source)};
 }
 
 double parse_count(const std::string& raw, const std::string& flag) {
@@ -304,8 +339,11 @@ void add_train_layout_options(CLI::App& train, TrainLayoutOptions& t) {
   add_count(train, "--seq", t.seq, "sequence length (default 2048)");
   // Enums: the typed value, and the name the report echoes.
   add_choice(train, "--recompute", t.recompute,
-             {{"none", Recompute::none}, {"selective", Recompute::selective}, {"full", Recompute::full}},
-             "none | selective | full (default none)")
+             {{"none", Recompute::none},
+              {"selective", Recompute::selective},
+              {"op", Recompute::op},
+              {"full", Recompute::full}},
+             "none | selective (attention core) | op (per-op, torchtitan) | full (default none)")
       ->each([&t](const std::string& v) { t.names.recompute = v; });
   add_choice(train, "--optimizer", t.optimizer,
              {{"adamw", Optimizer::adamw},

@@ -61,6 +61,19 @@ CLI::Option* add_choice(CLI::App& app, const std::string& name, E& target, std::
       ->type_name("WORD");
 }
 
+/// Warns when a dated fact (a price) is over 180 days old.
+void warn_if_old(Context& ctx, const std::string& what, const std::string& as_of);
+
+/// A GPU-hour price and where it came from.
+struct GpuPrice {
+  double usd_per_gpu_hour = 0;
+  std::string source;
+};
+/// --gpu-price, or the cheapest `pricing` offer of `provider` for `gpu_id` (did-you-mean on the
+/// provider, the list of what it offers when it has none); usage error when neither is given.
+GpuPrice resolve_gpu_price(Context& ctx, double gpu_price, const std::string& provider, const std::string& pricing,
+                           const std::string& gpu_id);
+
 /// Model + GPU + parallelism + dtypes + efficiencies: what throughput, vram infer and cost share.
 struct DeploymentOptions {
   std::string model, gpu, interconnect, scale_out, allreduce;  ///< allreduce "" = the engine's

@@ -74,7 +74,9 @@ double layer_activation_bytes(const Architecture& a, const LayerGroup& g, double
   // Generalized: Q/K/V/output widths from the heads (GQA shrinks K and V), the MLP from its
   // intermediate size (gated MLPs store gate, up, act(gate) and their product), MoE from top-k.
   const double h = a.hidden, sbh = s * b * h, t = tp;
-  if (r == Recompute::full) return 2.0 * sbh;  // only the layer input is kept (Table 2 last row)
+  // Full recompute keeps only the layer input (Table 2 last row); with sequence parallelism that
+  // input is itself split over the TP ranks (Megatron-LM checkpoints the SP-sharded input).
+  if (r == Recompute::full) return 2.0 * sbh / (sp ? t : 1.0);
   double replicated = 0, split = 0;
   if (g.mixer == Mixer::attention || g.mixer == Mixer::mla) {
     const double q = double(a.attn.num_heads) * a.attn.head_dim / h;
@@ -111,8 +113,13 @@ double layer_activation_bytes(const Architecture& a, const LayerGroup& g, double
     const double kept = g.window_kind == Window::full ? s : std::min(s, double(g.window));
     scores = (dropout ? 5.0 : 2.0) * a.attn.num_heads * kept / h;  // per sbh unit: 5as/h
   }
-  if (sp) return sbh * (replicated + split + scores) / t;  // TP + SP: everything split
-  return sbh * (replicated + (split + scores) / t);
+  double bytes = sp ? sbh * (replicated + split + scores) / t  // TP + SP: everything split
+                    : sbh * (replicated + (split + scores) / t);
+  // Per-op selective checkpointing (torchtitan torchtitan/models/llama3/infra/parallelize.py
+  // _apply_ac "op" policy, @b5bcd76): saves the outputs of every other matmul and of the attention
+  // kernel, recomputes the elementwise ops: about half of the stored tensors (estimate).
+  if (r == Recompute::op) bytes = 2.0 * sbh / (sp ? t : 1.0) + 0.5 * bytes;
+  return bytes;
 }
 
 namespace {
@@ -127,7 +134,9 @@ Split model_states(const TrainSetup& s) {
   const StateBytes sb = state_bytes(s.precision, s.optimizer);
   Split r{};
   r.dp = s.num_gpus / (s.tp * s.pp * s.cp);
-  r.shard = s.zero > 0 ? (s.shard_group > 0 ? s.shard_group : r.dp) : 1;
+  // Context-parallel ranks hold the same parameters, so they join the sharding group (torchtitan
+  // shards FSDP over the data x context mesh; Megatron's distributed optimizer uses the dp x cp group).
+  r.shard = s.zero > 0 ? (s.shard_group > 0 ? s.shard_group : r.dp * s.cp) : 1;
   // TP and PP divide the parameters first (ZeRO paper sec. 7: "MP divides the model");
   // routed experts are also divided by ep and sharded over the expert-data-parallel ranks.
   const double dense = (s.params - s.expert_params) / (double(s.tp) * s.pp);

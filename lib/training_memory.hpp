@@ -7,7 +7,10 @@
 
 namespace mlcalc {
 
-enum class Recompute { none, selective, full };
+/// Activation recomputation: `selective` = Megatron's attention-core recompute (Korthikanti et al.
+/// 2022 sec. 5), `op` = per-op selective checkpointing as torchtitan runs it (every other matmul
+/// output and the attention output saved, the rest recomputed), `full` = every layer from its input.
+enum class Recompute { none, selective, op, full };
 enum class Optimizer { adamw, adam, adam8bit, sgd, adafactor };
 enum class Precision { bf16_mixed, bf16, fp8_mixed, fp32 };
 enum class Offload { none, optimizer, optimizer_params };

@@ -10,6 +10,7 @@
 #include "../cost.hpp"
 #include "../describe.hpp"
 #include "../throughput.hpp"
+#include "../train.hpp"
 #include "../validate.hpp"
 #include "../vram.hpp"
 #include "db.hpp"
@@ -61,6 +62,7 @@ Document to_document(const ThroughputReport& r);
 Document to_document(const InferMemoryReport& r);
 Document to_document(const TrainMemoryReport& r);
 Document to_document(const DeepSpeedReport& r);
+Document to_document(const TrainReport& r);
 Document to_document(const CostReport& r);
 Document to_document(const BreakevenReport& r);
 Document to_document(const ListReport& r);

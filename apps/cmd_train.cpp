@@ -1,0 +1,202 @@
+// mlcalc train: step time, MFU, time-to-train, GPU-hours and $ of a parallel layout on a cluster.
+#include <cmath>
+
+#include "options.hpp"
+#include "train.hpp"
+
+namespace mlcalc::cli {
+
+namespace {
+
+struct TrainCmdOptions {
+  std::string model, gpu, scale_out, provider, pricing = "on-demand", tokens;
+  double params = 0, global_batch = 0, steps = 0, gpu_price = 0;
+  int vp = 1, top = 10;
+  TrainLayoutOptions layout;
+  PipeSchedule schedule = PipeSchedule::one_f_one_b;
+  std::string schedule_name = "1f1b", flops_name = "palm";
+  FlopsConvention flops = FlopsConvention::palm;
+  Mode mode = Mode::realistic;
+  bool auto_layout = false, check = false, explain = false, uneven = false, tp_overlap = false;
+};
+
+/// `15T`, `300B`, `2.5e12` or `chinchilla` (20 tokens per parameter: Hoffmann et al. 2022 Table 3).
+double parse_tokens(const std::string& raw, double params) {
+  const std::string s = lower(raw);
+  if (s == "chinchilla") return 20.0 * params;
+  double mult = 1;
+  std::string num = s;
+  if (!num.empty()) {
+    switch (num.back()) {
+      case 'k':
+        mult = 1e3;
+        break;
+      case 'm':
+        mult = 1e6;
+        break;
+      case 'b':
+      case 'g':
+        mult = 1e9;
+        break;
+      case 't':
+        mult = 1e12;
+        break;
+      default:
+        break;
+    }
+    if (mult != 1) num.pop_back();
+  }
+  const bool decimal = !num.empty() && num.find_first_not_of("0123456789.e+") == std::string::npos;
+  char* end = nullptr;
+  const double v = decimal ? std::strtod(num.c_str(), &end) * mult : NAN;
+  if (!decimal || end != num.c_str() + num.size() || !std::isfinite(v) || v < 1 || v > 1e18)
+    throw Error("--tokens '" + raw + "' is not a token count (15T, 300B, 2.5e12 or chinchilla)", ErrorKind::usage);
+  return v;
+}
+
+void run_train(Context& ctx, const TrainCmdOptions& o) {
+  if (!o.model.empty() && o.params > 0) throw Error("give --model or --params, not both", ErrorKind::usage);
+  if (o.model.empty() && o.params <= 0) throw Error("give --model NAME or --params N", ErrorKind::usage);
+  if (o.gpu.empty()) throw Error("give --gpu (training time needs the accelerator)", ErrorKind::usage);
+  if (o.global_batch <= 0) throw Error("give --global-batch (sequences per optimizer step)", ErrorKind::usage);
+  if (!o.tokens.empty() && o.steps > 0) throw Error("give --tokens or --steps, not both", ErrorKind::usage);
+  if (o.layout.num_gpus > 1e7) throw Error("--num-gpus is at most 1e7", ErrorKind::usage);
+  if (o.layout.names.fsdp == "hybrid" && o.layout.shard_group <= 0)
+    throw Error("--fsdp hybrid needs --shard-group N (GPUs per sharding group, e.g. 8 per node)", ErrorKind::usage);
+  if (o.vp > 1 && o.schedule != PipeSchedule::interleaved)
+    throw Error("--vp needs --schedule interleaved (virtual stages only exist in the interleaved 1F1B schedule)",
+                ErrorKind::usage);
+  Database& db = ctx.db();
+  TrainQuery q;
+  TrainSetup& s = q.job.setup;
+  q.names = o.layout.names;
+  static thread_local Architecture generic;  // lives as long as the query that points at it
+  if (!o.model.empty()) {
+    const ModelEntry& m = db.model(o.model);
+    s.arch = &m.arch;
+    q.names.model_id = m.id;
+  } else {
+    generic = generic_dense_architecture(o.params);
+    s.arch = &generic;
+    q.names.model_id = generic.id;
+    ctx.warn("--params: a generic dense decoder is assumed (" + std::to_string(generic.num_layers) +
+             " layers, hidden " + std::to_string(generic.hidden) +
+             ", MLP 4h, vocab 32000); give --model for a real architecture");
+  }
+  const ParamCounts pc = count_params(*s.arch);
+  s.params = pc.total;
+  s.expert_params = pc.routed_experts;
+  s.largest_layer_params = largest_layer_params(*s.arch);
+  s.num_gpus = static_cast<int>(o.layout.num_gpus);
+  s.tp = o.layout.tp, s.pp = o.layout.pp, s.cp = o.layout.cp, s.ep = o.layout.ep;
+  s.zero = o.layout.fsdp_zero ? *o.layout.fsdp_zero : o.layout.zero;
+  s.shard_group = static_cast<int>(o.layout.shard_group);
+  s.micro_batch = o.layout.micro_batch;
+  s.seq = o.layout.seq;
+  s.recompute = o.layout.recompute;
+  s.optimizer = o.layout.optimizer;
+  s.precision = o.layout.precision;
+  s.offload = o.layout.offload;
+  s.flash_attn = o.layout.flash_attn;
+  s.sequence_parallel = o.layout.sp;
+  s.overhead_bytes = o.layout.overhead_gib * kGiB;
+  q.job.global_batch = o.global_batch;
+  q.job.vp = o.vp;
+  q.job.schedule = o.schedule;
+  q.job.flops = o.flops;
+  q.job.mode = o.mode;
+  q.job.uneven_stages = o.uneven;
+  q.job.tp_comm_overlap = o.tp_overlap;
+  q.flops_name = o.flops_name;
+  q.schedule_name = o.schedule_name;
+  q.auto_layout = o.auto_layout;
+  q.top = o.top;
+  // The cluster: GPUs per node from the scale-up domain, the scale-up link, one NIC per GPU.
+  const Gpu& g = db.gpu(o.gpu);
+  q.cluster.gpu = &g;
+  q.cluster.gpus_per_node = g.scale_up_domain > 0 ? g.scale_up_domain : 1;
+  if (!g.scale_up_id.empty()) q.cluster.scale_up = &db.interconnect(g.scale_up_id);
+  std::vector<std::string> links;
+  if (!o.scale_out.empty()) {
+    size_t p = 0;
+    while (p <= o.scale_out.size()) {
+      const size_t c = o.scale_out.find(',', p);
+      links.push_back(o.scale_out.substr(p, c == std::string::npos ? std::string::npos : c - p));
+      if (c == std::string::npos) break;
+      p = c + 1;
+    }
+  } else if (!g.scale_out_id.empty()) {
+    links.push_back(g.scale_out_id);
+  }
+  for (const std::string& id : links) {
+    const Interconnect& l = db.interconnect(id);
+    if (l.kind != "scale-out")
+      throw Error("--scale-out " + id + " is a " + l.kind + " link; give a network (see `mlcalc list interconnects`)");
+    q.scale_outs.push_back(&l);
+  }
+  if (q.scale_outs.empty()) q.scale_outs.push_back(nullptr);
+  if (!o.auto_layout) {
+    if (auto problems = check_train_job(q.job, q.cluster); !problems.empty()) throw Error(problems.front());
+  }
+  if (s.num_gpus > q.cluster.gpus_per_node && !q.scale_outs.front())
+    throw Error(o.gpu + " has no scale-out network in the database: give --scale-out (e.g. ib-ndr)");
+  if (!o.tokens.empty()) q.tokens = parse_tokens(o.tokens, pc.active);
+  if (o.steps > 0) q.steps = o.steps;
+  if (o.gpu_price > 0 || !o.provider.empty()) {
+    const GpuPrice price = resolve_gpu_price(ctx, o.gpu_price, o.provider, o.pricing, g.id);
+    q.usd_per_gpu_hour = price.usd_per_gpu_hour;
+    q.price_source = price.source;
+  }
+  if (s.sequence_parallel && s.tp == 1 && !o.auto_layout) ctx.warn("--sequence-parallel has no effect with tp 1");
+  const TrainReport r = evaluate_train(q);
+  Document doc = to_document(r);
+  if (o.explain)  // the per-GPU memory breakdown of the (best) layout, as `vram train` prints it
+    for (const Table& t : to_document(r.results.front().memory).tables) doc.tables.push_back(t);
+  ctx.emit(doc);
+  const auto& fits = r.results.front().memory.fits;
+  if (o.check && fits && !*fits) ctx.exit_code = 3;
+}
+
+}  // namespace
+
+Command train_command() {
+  auto o = std::make_shared<TrainCmdOptions>();
+  return {"train", "training step time, MFU, time-to-train, GPU-hours and $ of a parallel layout",
+          [o](CLI::App& sub) {
+            sub.add_option("--model,-m", o->model, "model (database name, HF id, config.json)");
+            add_count(sub, "--params", o->params, "generic dense model of N parameters");
+            sub.add_option("--gpu,-g", o->gpu, "GPU (database name)");
+            add_train_layout_options(sub, o->layout);
+            add_int(sub, "--vp", o->vp, "virtual pipeline stages per rank (interleaved schedule)", 1, 1024);
+            add_choice(sub, "--schedule", o->schedule,
+                       {{"1f1b", PipeSchedule::one_f_one_b}, {"interleaved", PipeSchedule::interleaved}},
+                       "1f1b | interleaved (default 1f1b)")
+                ->each([o](const std::string& v) { o->schedule_name = v; });
+            add_count(sub, "--global-batch", o->global_batch, "sequences per optimizer step");
+            sub.add_option("--scale-out", o->scale_out,
+                           "network(s) across nodes, comma-separated for one result each (default: the GPU's)");
+            sub.add_option("--tokens", o->tokens, "tokens to train on: 15T, 300B or chinchilla (20 per parameter)");
+            add_count(sub, "--steps", o->steps, "optimizer steps to train (instead of --tokens)");
+            add_real(sub, "--gpu-price", o->gpu_price, "USD per GPU-hour", 0, 1e4);
+            sub.add_option("--provider", o->provider, "price from this provider's cheapest offer");
+            sub.add_option("--pricing", o->pricing, "on-demand | reserved | spot (default on-demand)");
+            add_choice(sub, "--mode", o->mode, {{"realistic", Mode::realistic}, {"roofline", Mode::roofline}},
+                       "realistic (default) | roofline (upper bound)");
+            add_choice(sub, "--layout", o->auto_layout, {{"given", false}, {"auto", true}},
+                       "given (default) | auto: search every valid TP/PP/CP/EP/VP and micro-batch that fits");
+            add_int(sub, "--top", o->top, "--layout auto: layouts to list (default 10)", 1, 10000);
+            add_choice(sub, "--flops", o->flops,
+                       {{"palm", FlopsConvention::palm}, {"megatron", FlopsConvention::megatron}},
+                       "MFU FLOP convention: palm (6N + 12 L h s, default) | megatron (Korthikanti Eq. 7)")
+                ->each([o](const std::string& v) { o->flops_name = v; });
+            sub.add_flag("--uneven-stages", o->uneven,
+                         "first and last pipeline stages take fewer layers to balance embedding and logits");
+            sub.add_flag("--tp-comm-overlap", o->tp_overlap,
+                         "TP collectives overlapped with GEMMs (Megatron/Transformer Engine --tp-comm-overlap)");
+            sub.add_flag("--explain", o->explain, "print every table (each network, the memory breakdown)");
+            sub.add_flag("--check", o->check, "exit 3 when the layout does not fit in memory");
+          },
+          [o](Context& ctx) { run_train(ctx, *o); }};
+}
+
+}  // namespace mlcalc::cli
