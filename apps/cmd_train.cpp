@@ -1,5 +1,6 @@
 // mlcalc train: step time, MFU, time-to-train, GPU-hours and $ of a parallel layout on a cluster.
 #include <cmath>
+#include <deque>
 
 #include "options.hpp"
 #include "train.hpp"
@@ -11,7 +12,7 @@ namespace {
 struct TrainCmdOptions {
   std::string model, gpu, scale_out, provider, pricing = "on-demand", tokens;
   double params = 0, global_batch = 0, steps = 0, gpu_price = 0;
-  int vp = 1, top = 10;
+  int vp = 1, top = 10, nics_per_node = 0;
   TrainLayoutOptions layout;
   PipeSchedule schedule = PipeSchedule::one_f_one_b;
   std::string schedule_name = "1f1b", flops_name = "palm";
@@ -128,11 +129,24 @@ void run_train(Context& ctx, const TrainCmdOptions& o) {
   } else if (!g.scale_out_id.empty()) {
     links.push_back(g.scale_out_id);
   }
+  std::deque<Interconnect> shared_nics;  // --nics-per-node: links whose NICs several GPUs share
   for (const std::string& id : links) {
     const Interconnect& l = db.interconnect(id);
     if (l.kind != "scale-out")
       throw Error("--scale-out " + id + " is a " + l.kind + " link; give a network (see `mlcalc list interconnects`)");
-    q.scale_outs.push_back(&l);
+    if (o.nics_per_node > 0 && o.nics_per_node != q.cluster.gpus_per_node) {
+      // Interconnect bandwidths are per GPU with one NIC each; fewer NICs per node share theirs.
+      Interconnect s2 = l;
+      const double share = double(o.nics_per_node) / q.cluster.gpus_per_node;
+      s2.bandwidth_bytes_per_s *= share;
+      s2.nccl_busbw_bytes_per_s *= share;
+      s2.name += ", " + std::to_string(o.nics_per_node) + " NICs per node";
+      s2.id += "/" + std::to_string(o.nics_per_node) + "-nics";
+      shared_nics.push_back(s2);
+      q.scale_outs.push_back(&shared_nics.back());
+    } else {
+      q.scale_outs.push_back(&l);
+    }
   }
   if (q.scale_outs.empty()) q.scale_outs.push_back(nullptr);
   if (!o.auto_layout) {
@@ -177,6 +191,8 @@ Command train_command() {
                            "network(s) across nodes, comma-separated for one result each (default: the GPU's)");
             sub.add_option("--tokens", o->tokens, "tokens to train on: 15T, 300B or chinchilla (20 per parameter)");
             add_count(sub, "--steps", o->steps, "optimizer steps to train (instead of --tokens)");
+            add_int(sub, "--nics-per-node", o->nics_per_node,
+                    "scale-out NICs per node (default: one per GPU); fewer share their bandwidth", 1, 64);
             add_real(sub, "--gpu-price", o->gpu_price, "USD per GPU-hour", 0, 1e4);
             sub.add_option("--provider", o->provider, "price from this provider's cheapest offer");
             sub.add_option("--pricing", o->pricing, "on-demand | reserved | spot (default on-demand)");

@@ -12,6 +12,7 @@ namespace {
 
 TrainResult evaluate_one(const TrainQuery& q, const TrainJob& job, const Interconnect* link) {
   TrainResult r;
+  r.job = job;
   TrainCluster c = q.cluster;
   c.scale_out = link;
   r.scale_out = link;
@@ -43,8 +44,8 @@ void for_each_layout(const TrainJob& base, const TrainCluster& c, const std::fun
     if (!validate(&a, ParallelPlan{0, tp, 1, 1, 1, 1, false}).empty()) continue;
     for (int cp = 1; cp <= 32 && 1LL * tp * cp <= n; cp *= 2) {
       if (cp > 1 && !divides(base.setup.seq, 2.0 * cp)) continue;
+      // PP need not divide the layers: uneven first/last stages (Llama 3 ran 126 layers on 16 stages).
       for (int pp = 1; pp <= std::min(a.num_layers, 128); ++pp) {
-        if (a.num_layers % pp != 0) continue;
         const long long mp = 1LL * tp * cp * pp;
         if (n % mp != 0) continue;
         const int dp = int(n / mp);
@@ -54,7 +55,7 @@ void for_each_layout(const TrainJob& base, const TrainCluster& c, const std::fun
             if (!divides(base.global_batch, dp * mb)) continue;
             const double m = base.global_batch / (dp * mb);
             for (int vp = 1; vp <= (pp > 1 ? 16 : 1); vp *= 2) {
-              if (vp > 1 && (a.num_layers % (pp * vp) != 0 || !divides(m, pp))) continue;
+              if (vp > 1 && (pp * vp > a.num_layers + 2 || !divides(m, pp))) continue;
               TrainJob j = base;
               j.setup.tp = tp, j.setup.pp = pp, j.setup.cp = cp, j.setup.ep = ep;
               j.setup.micro_batch = mb;

@@ -26,6 +26,7 @@ struct TrainQuery {
 
 /// One layout on one network.
 struct TrainResult {
+  TrainJob job;  ///< the layout evaluated (the best one under --layout auto)
   const Interconnect* scale_out = nullptr;
   TrainStep step;
   TrainMemoryReport memory;
@@ -54,7 +55,7 @@ struct TrainReport {
 TrainReport evaluate_train(const TrainQuery& q);
 
 /// Every layout (TP, PP, CP, EP, VP, micro-batch) of `base` on `c`'s GPUs that is valid; calls `f`
-/// with each job. TP stays inside the scale-up domain; PP divides the layers.
+/// with each job. TP stays inside the scale-up domain; PP up to 128 stages (uneven ones allowed).
 void for_each_layout(const TrainJob& base, const TrainCluster& c, const std::function<void(const TrainJob&)>& f);
 
 }  // namespace mlcalc

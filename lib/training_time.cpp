@@ -509,7 +509,9 @@ Architecture generic_dense_architecture(double params) {
   a.family = "generic";
   a.vocab = 32000;
   const double L = std::max(1.0, std::round(std::cbrt(params / (12.0 * 128.0 * 128.0))));
-  const double h = std::max(128.0, std::round(std::sqrt(std::max(params, 1.0) / (12.0 * L)) / 128.0) * 128.0);
+  double heads = std::max(1.0, std::round(std::sqrt(std::max(params, 1.0) / (12.0 * L)) / 128.0));
+  if (heads >= 8) heads = std::round(heads / 8) * 8;  // so that TP 2, 4 and 8 divide the heads
+  const double h = heads * 128.0;
   a.num_layers = int(L);
   a.hidden = int64_t(h);
   a.attn.num_heads = int(h / 128);

@@ -32,7 +32,7 @@ ojson result_json(const TrainResult& r, const TrainQuery& q) {
                   {"headroom_bytes", jopt(m.headroom_bytes)},
                   {"max_micro_batch", m.max_micro_batch ? jcount(*m.max_micro_batch) : ojson(nullptr)},
                   {"shard_degree", mm.shard}};
-  const TrainSetup& st = q.job.setup;
+  const TrainSetup& st = r.job.setup;
   return {{"step_time_s", s.step_time_s},
           {"tokens_per_step", jcount(s.tokens_per_step)},
           {"tokens_per_s", s.tokens_per_s},
@@ -62,8 +62,9 @@ ojson result_json(const TrainResult& r, const TrainQuery& q) {
             {"cp", st.cp},
             {"ep", st.ep},
             {"dp", s.dp},
-            {"vp", q.job.vp},
-            {"micro_batch", jcount(st.micro_batch)}}}};
+            {"vp", r.job.vp},
+            {"micro_batch", jcount(st.micro_batch)},
+            {"sequence_parallel", st.sequence_parallel}}}};
 }
 
 std::string secs(double s) {
@@ -94,13 +95,13 @@ Table step_table(const TrainResult& r, const TrainQuery& q) {
     t.rows.push_back(
         {k, fmt_num(v, 4), fmt_num(100.0 * v / s.step_time_s, 1) + "%", bar(biggest > 0 ? v / biggest : 0, 30)});
   t.rows.push_back({"step", fmt_num(s.step_time_s, 4), "100.0%", ""});
-  const TrainSetup& st = q.job.setup;
+  const TrainSetup& st = r.job.setup;
   t.title = fmt::format(
       "Training step: {} on {} x {} ({} nodes, {}), tp {} pp {} cp {} ep {} dp {}{}, micro-batch {} x {} "
       "micro-batches, "
       "seq {}, {} recompute, {}",
       q.names.model_id, st.num_gpus, q.cluster.gpu->id, s.nodes, r.scale_out ? r.scale_out->id : "one node", st.tp,
-      st.pp, st.cp, st.ep, s.dp, q.job.vp > 1 ? fmt::format(" vp {}", q.job.vp) : "", fmt_count(st.micro_batch),
+      st.pp, st.cp, st.ep, s.dp, r.job.vp > 1 ? fmt::format(" vp {}", r.job.vp) : "", fmt_count(st.micro_batch),
       s.micro_batches, fmt_count(st.seq), q.names.recompute, q.names.precision);
   t.notes.push_back(
       fmt::format("{:.0f} tokens/s ({:.0f} per GPU); MFU {:.1f}% and HFU {:.1f}% of the {:.0f} TFLOP/s dense peak "
