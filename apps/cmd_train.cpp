@@ -129,20 +129,29 @@ void run_train(Context& ctx, const TrainCmdOptions& o) {
   } else if (!g.scale_out_id.empty()) {
     links.push_back(g.scale_out_id);
   }
-  std::deque<Interconnect> shared_nics;  // --nics-per-node: links whose NICs several GPUs share
-  for (const std::string& id : links) {
+  std::deque<Interconnect> shared_nics;  // links whose NICs several GPUs share (LINK:K, --nics-per-node)
+  for (const std::string& item : links) {
+    // LINK[:K]: K NICs of that link per node (default --nics-per-node, else one per GPU).
+    const size_t colon = item.find(':');
+    const std::string id = item.substr(0, colon);
+    int nics = o.nics_per_node;
+    if (colon != std::string::npos) {
+      const double k = parse_count(item.substr(colon + 1), "--scale-out");
+      if (k > 64) throw Error("--scale-out " + item + ": at most 64 NICs per node", ErrorKind::usage);
+      nics = int(k);
+    }
     const Interconnect& l = db.interconnect(id);
     if (l.kind != "scale-out")
       throw Error("--scale-out " + id + " is a " + l.kind + " link; give a network (see `mlcalc list interconnects`)");
-    if (o.nics_per_node > 0 && o.nics_per_node != q.cluster.gpus_per_node) {
+    if (nics > 0 && nics != q.cluster.gpus_per_node) {
       // Interconnect bandwidths are per GPU with one NIC each; fewer NICs per node share theirs.
-      Interconnect s2 = l;
-      const double share = double(o.nics_per_node) / q.cluster.gpus_per_node;
-      s2.bandwidth_bytes_per_s *= share;
-      s2.nccl_busbw_bytes_per_s *= share;
-      s2.name += ", " + std::to_string(o.nics_per_node) + " NICs per node";
-      s2.id += "/" + std::to_string(o.nics_per_node) + "-nics";
-      shared_nics.push_back(s2);
+      Interconnect shared = l;
+      const double share = double(nics) / q.cluster.gpus_per_node;
+      shared.bandwidth_bytes_per_s *= share;
+      shared.nccl_busbw_bytes_per_s *= share;
+      shared.name += ", " + std::to_string(nics) + " NICs per node";
+      shared.id += ":" + std::to_string(nics);
+      shared_nics.push_back(shared);
       q.scale_outs.push_back(&shared_nics.back());
     } else {
       q.scale_outs.push_back(&l);
@@ -175,44 +184,45 @@ void run_train(Context& ctx, const TrainCmdOptions& o) {
 
 Command train_command() {
   auto o = std::make_shared<TrainCmdOptions>();
-  return {"train", "training step time, MFU, time-to-train, GPU-hours and $ of a parallel layout",
-          [o](CLI::App& sub) {
-            sub.add_option("--model,-m", o->model, "model (database name, HF id, config.json)");
-            add_count(sub, "--params", o->params, "generic dense model of N parameters");
-            sub.add_option("--gpu,-g", o->gpu, "GPU (database name)");
-            add_train_layout_options(sub, o->layout);
-            add_int(sub, "--vp", o->vp, "virtual pipeline stages per rank (interleaved schedule)", 1, 1024);
-            add_choice(sub, "--schedule", o->schedule,
-                       {{"1f1b", PipeSchedule::one_f_one_b}, {"interleaved", PipeSchedule::interleaved}},
-                       "1f1b | interleaved (default 1f1b)")
-                ->each([o](const std::string& v) { o->schedule_name = v; });
-            add_count(sub, "--global-batch", o->global_batch, "sequences per optimizer step");
-            sub.add_option("--scale-out", o->scale_out,
-                           "network(s) across nodes, comma-separated for one result each (default: the GPU's)");
-            sub.add_option("--tokens", o->tokens, "tokens to train on: 15T, 300B or chinchilla (20 per parameter)");
-            add_count(sub, "--steps", o->steps, "optimizer steps to train (instead of --tokens)");
-            add_int(sub, "--nics-per-node", o->nics_per_node,
-                    "scale-out NICs per node (default: one per GPU); fewer share their bandwidth", 1, 64);
-            add_real(sub, "--gpu-price", o->gpu_price, "USD per GPU-hour", 0, 1e4);
-            sub.add_option("--provider", o->provider, "price from this provider's cheapest offer");
-            sub.add_option("--pricing", o->pricing, "on-demand | reserved | spot (default on-demand)");
-            add_choice(sub, "--mode", o->mode, {{"realistic", Mode::realistic}, {"roofline", Mode::roofline}},
-                       "realistic (default) | roofline (upper bound)");
-            add_choice(sub, "--layout", o->auto_layout, {{"given", false}, {"auto", true}},
-                       "given (default) | auto: search every valid TP/PP/CP/EP/VP and micro-batch that fits");
-            add_int(sub, "--top", o->top, "--layout auto: layouts to list (default 10)", 1, 10000);
-            add_choice(sub, "--flops", o->flops,
-                       {{"palm", FlopsConvention::palm}, {"megatron", FlopsConvention::megatron}},
-                       "MFU FLOP convention: palm (6N + 12 L h s, default) | megatron (Korthikanti Eq. 7)")
-                ->each([o](const std::string& v) { o->flops_name = v; });
-            sub.add_flag("--uneven-stages", o->uneven,
-                         "first and last pipeline stages take fewer layers to balance embedding and logits");
-            sub.add_flag("--tp-comm-overlap", o->tp_overlap,
-                         "TP collectives overlapped with GEMMs (Megatron/Transformer Engine --tp-comm-overlap)");
-            sub.add_flag("--explain", o->explain, "print every table (each network, the memory breakdown)");
-            sub.add_flag("--check", o->check, "exit 3 when the layout does not fit in memory");
-          },
-          [o](Context& ctx) { run_train(ctx, *o); }};
+  return {
+      "train", "training step time, MFU, time-to-train, GPU-hours and $ of a parallel layout",
+      [o](CLI::App& sub) {
+        sub.add_option("--model,-m", o->model, "model (database name, HF id, config.json)");
+        add_count(sub, "--params", o->params, "generic dense model of N parameters");
+        sub.add_option("--gpu,-g", o->gpu, "GPU (database name)");
+        add_train_layout_options(sub, o->layout);
+        add_int(sub, "--vp", o->vp, "virtual pipeline stages per rank (interleaved schedule)", 1, 1024);
+        add_choice(sub, "--schedule", o->schedule,
+                   {{"1f1b", PipeSchedule::one_f_one_b}, {"interleaved", PipeSchedule::interleaved}},
+                   "1f1b | interleaved (default 1f1b)")
+            ->each([o](const std::string& v) { o->schedule_name = v; });
+        add_count(sub, "--global-batch", o->global_batch, "sequences per optimizer step");
+        sub.add_option(
+            "--scale-out", o->scale_out,
+            "network(s) across nodes, LINK[:NICS_PER_NODE], comma-separated for one result each (default: the GPU's)");
+        sub.add_option("--tokens", o->tokens, "tokens to train on: 15T, 300B or chinchilla (20 per parameter)");
+        add_count(sub, "--steps", o->steps, "optimizer steps to train (instead of --tokens)");
+        add_int(sub, "--nics-per-node", o->nics_per_node,
+                "scale-out NICs per node (default: one per GPU); fewer share their bandwidth", 1, 64);
+        add_real(sub, "--gpu-price", o->gpu_price, "USD per GPU-hour", 0, 1e4);
+        sub.add_option("--provider", o->provider, "price from this provider's cheapest offer");
+        sub.add_option("--pricing", o->pricing, "on-demand | reserved | spot (default on-demand)");
+        add_choice(sub, "--mode", o->mode, {{"realistic", Mode::realistic}, {"roofline", Mode::roofline}},
+                   "realistic (default) | roofline (upper bound)");
+        add_choice(sub, "--layout", o->auto_layout, {{"given", false}, {"auto", true}},
+                   "given (default) | auto: search every valid TP/PP/CP/EP/VP and micro-batch that fits");
+        add_int(sub, "--top", o->top, "--layout auto: layouts to list (default 10)", 1, 10000);
+        add_choice(sub, "--flops", o->flops, {{"palm", FlopsConvention::palm}, {"megatron", FlopsConvention::megatron}},
+                   "MFU FLOP convention: palm (6N + 12 L h s, default) | megatron (Korthikanti Eq. 7)")
+            ->each([o](const std::string& v) { o->flops_name = v; });
+        sub.add_flag("--uneven-stages", o->uneven,
+                     "first and last pipeline stages take fewer layers to balance embedding and logits");
+        sub.add_flag("--tp-comm-overlap", o->tp_overlap,
+                     "TP collectives overlapped with GEMMs (Megatron/Transformer Engine --tp-comm-overlap)");
+        sub.add_flag("--explain", o->explain, "print every table (each network, the memory breakdown)");
+        sub.add_flag("--check", o->check, "exit 3 when the layout does not fit in memory");
+      },
+      [o](Context& ctx) { run_train(ctx, *o); }};
 }
 
 }  // namespace mlcalc::cli
