@@ -10,6 +10,7 @@
 
 #include "inference.hpp"
 #include "io/db.hpp"
+#include "train.hpp"
 
 extern char** environ;
 using namespace mlcalc;
@@ -62,6 +63,30 @@ int main(int argc, char** argv) {
       {"throughput 9-row sweep --format csv",
        {"throughput", "-m", "llama-3.1-70b", "-g", "h100-sxm", "--tp", "4", "--batch", "1..256", "--format", "csv"}},
       {"validate (every shipped measurement) --json", {"validate", "--json"}},
+      {"train llama-3.1-70b tp8 pp4, 2 networks",
+       {"train",
+        "-m",
+        "llama-3.1-70b",
+        "-g",
+        "h100-sxm",
+        "--num-gpus",
+        "1024",
+        "--tp",
+        "8",
+        "--pp",
+        "4",
+        "--seq",
+        "8192",
+        "--global-batch",
+        "512",
+        "--zero",
+        "1",
+        "--scale-out",
+        "ib-ndr,roce-400g",
+        "--json"}},
+      {"train --layout auto 405B on 16,384 GPUs",
+       {"train", "-m", "llama-3.1-405b", "-g", "h100-sxm", "--num-gpus", "16384", "--seq", "8192", "--global-batch",
+        "2048", "--zero", "1", "--recompute", "selective", "--layout", "auto", "--json"}},
   };
   std::printf("CLI queries, median of %d runs, wall time including process start-up:\n", runs);
   for (const auto& q : queries) std::printf("  %-48s %8.2f ms\n", q.what, median_ms(bin, q.args, runs));
@@ -106,5 +131,30 @@ int main(int argc, char** argv) {
       "in-process: %ld (model, gpu, tp, batch) decode-step evaluations in %.3f s = %.2f million/s on one core "
       "(checksum %.3g)\n",
       n, s, n / s / 1e6, sink);
+
+  // In-process --layout auto search: layouts (memory + step time each) per second on one core.
+  TrainQuery q;
+  const ModelEntry& big = db.model("llama-3.1-405b");
+  const ParamCounts pc = count_params(big.arch);
+  q.job.setup.arch = &big.arch;
+  q.job.setup.params = pc.total;
+  q.job.setup.largest_layer_params = largest_layer_params(big.arch);
+  q.job.setup.num_gpus = 16384;
+  q.job.setup.seq = 8192;
+  q.job.setup.zero = 1;
+  q.job.setup.recompute = Recompute::selective;
+  q.job.global_batch = 2048;
+  q.names.model_id = big.id;
+  q.cluster.gpu = &db.gpu("h100-sxm");
+  q.cluster.scale_up = &db.interconnect("nvlink4");
+  q.cluster.scale_out = &db.interconnect("ib-ndr");
+  q.auto_layout = true;
+  long layouts = 0;
+  const auto t1 = clk::now();
+  for (int i = 0; i < 20; ++i) layouts += evaluate_train(q).layouts_evaluated;
+  const double s1 = std::chrono::duration<double>(clk::now() - t1).count();
+  std::printf(
+      "in-process: train --layout auto, 405B on 16,384 GPUs: %ld layouts in %.3f s = %.0f layouts/s on one core\n",
+      layouts, s1, layouts / s1);
   return 0;
 }
