@@ -136,9 +136,7 @@ void run_train(Context& ctx, const TrainCmdOptions& o) {
     const std::string id = item.substr(0, colon);
     int nics = o.nics_per_node;
     if (colon != std::string::npos) {
-      const double k = parse_count(item.substr(colon + 1), "--scale-out");
-      if (k > 64) throw Error("--scale-out " + item + ": at most 64 NICs per node", ErrorKind::usage);
-      nics = int(k);
+      nics = std::stoi(item.substr(colon + 1));  // 1..64, checked while parsing
     }
     const Interconnect& l = db.interconnect(id);
     if (l.kind != "scale-out")
@@ -184,45 +182,63 @@ void run_train(Context& ctx, const TrainCmdOptions& o) {
 
 Command train_command() {
   auto o = std::make_shared<TrainCmdOptions>();
-  return {
-      "train", "training step time, MFU, time-to-train, GPU-hours and $ of a parallel layout",
-      [o](CLI::App& sub) {
-        sub.add_option("--model,-m", o->model, "model (database name, HF id, config.json)");
-        add_count(sub, "--params", o->params, "generic dense model of N parameters");
-        sub.add_option("--gpu,-g", o->gpu, "GPU (database name)");
-        add_train_layout_options(sub, o->layout);
-        add_int(sub, "--vp", o->vp, "virtual pipeline stages per rank (interleaved schedule)", 1, 1024);
-        add_choice(sub, "--schedule", o->schedule,
-                   {{"1f1b", PipeSchedule::one_f_one_b}, {"interleaved", PipeSchedule::interleaved}},
-                   "1f1b | interleaved (default 1f1b)")
-            ->each([o](const std::string& v) { o->schedule_name = v; });
-        add_count(sub, "--global-batch", o->global_batch, "sequences per optimizer step");
-        sub.add_option(
-            "--scale-out", o->scale_out,
-            "network(s) across nodes, LINK[:NICS_PER_NODE], comma-separated for one result each (default: the GPU's)");
-        sub.add_option("--tokens", o->tokens, "tokens to train on: 15T, 300B or chinchilla (20 per parameter)");
-        add_count(sub, "--steps", o->steps, "optimizer steps to train (instead of --tokens)");
-        add_int(sub, "--nics-per-node", o->nics_per_node,
-                "scale-out NICs per node (default: one per GPU); fewer share their bandwidth", 1, 64);
-        add_real(sub, "--gpu-price", o->gpu_price, "USD per GPU-hour", 0, 1e4);
-        sub.add_option("--provider", o->provider, "price from this provider's cheapest offer");
-        sub.add_option("--pricing", o->pricing, "on-demand | reserved | spot (default on-demand)");
-        add_choice(sub, "--mode", o->mode, {{"realistic", Mode::realistic}, {"roofline", Mode::roofline}},
-                   "realistic (default) | roofline (upper bound)");
-        add_choice(sub, "--layout", o->auto_layout, {{"given", false}, {"auto", true}},
-                   "given (default) | auto: search every valid TP/PP/CP/EP/VP and micro-batch that fits");
-        add_int(sub, "--top", o->top, "--layout auto: layouts to list (default 10)", 1, 10000);
-        add_choice(sub, "--flops", o->flops, {{"palm", FlopsConvention::palm}, {"megatron", FlopsConvention::megatron}},
-                   "MFU FLOP convention: palm (6N + 12 L h s, default) | megatron (Korthikanti Eq. 7)")
-            ->each([o](const std::string& v) { o->flops_name = v; });
-        sub.add_flag("--uneven-stages", o->uneven,
-                     "first and last pipeline stages take fewer layers to balance embedding and logits");
-        sub.add_flag("--tp-comm-overlap", o->tp_overlap,
-                     "TP collectives overlapped with GEMMs (Megatron/Transformer Engine --tp-comm-overlap)");
-        sub.add_flag("--explain", o->explain, "print every table (each network, the memory breakdown)");
-        sub.add_flag("--check", o->check, "exit 3 when the layout does not fit in memory");
-      },
-      [o](Context& ctx) { run_train(ctx, *o); }};
+  return {"train", "training step time, MFU, time-to-train, GPU-hours and $ of a parallel layout",
+          [o](CLI::App& sub) {
+            sub.add_option("--model,-m", o->model, "model (database name, HF id, config.json)");
+            add_count(sub, "--params", o->params, "generic dense model of N parameters");
+            sub.add_option("--gpu,-g", o->gpu, "GPU (database name)");
+            add_train_layout_options(sub, o->layout);
+            add_int(sub, "--vp", o->vp, "virtual pipeline stages per rank (interleaved schedule)", 1, 1024);
+            add_choice(sub, "--schedule", o->schedule,
+                       {{"1f1b", PipeSchedule::one_f_one_b}, {"interleaved", PipeSchedule::interleaved}},
+                       "1f1b | interleaved (default 1f1b)")
+                ->each([o](const std::string& v) { o->schedule_name = v; });
+            add_count(sub, "--global-batch", o->global_batch, "sequences per optimizer step");
+            sub.add_option("--scale-out", o->scale_out,
+                           "network(s) across nodes, LINK[:NICS_PER_NODE], comma-separated for one result each "
+                           "(default: the GPU's)")
+                ->check([](const std::string& v) {
+                  // Each LINK[:K]: K a whole count of NICs per node (checked while parsing).
+                  size_t p = 0;
+                  while (p <= v.size()) {
+                    const size_t c = v.find(',', p);
+                    const std::string item = v.substr(p, c == std::string::npos ? std::string::npos : c - p);
+                    if (item.empty() || item.front() == ':') return "empty network name in '" + v + "'";
+                    if (const size_t k = item.find(':'); k != std::string::npos) {
+                      const std::string n = item.substr(k + 1);
+                      if (n.empty() || n.size() > 2 || n.find_first_not_of("0123456789") != std::string::npos ||
+                          std::stoi(n) < 1 || std::stoi(n) > 64)
+                        return "'" + item + "': NICs per node must be a whole number from 1 to 64";
+                    }
+                    if (c == std::string::npos) break;
+                    p = c + 1;
+                  }
+                  return std::string();
+                });
+            sub.add_option("--tokens", o->tokens, "tokens to train on: 15T, 300B or chinchilla (20 per parameter)");
+            add_count(sub, "--steps", o->steps, "optimizer steps to train (instead of --tokens)");
+            add_int(sub, "--nics-per-node", o->nics_per_node,
+                    "scale-out NICs per node (default: one per GPU); fewer share their bandwidth", 1, 64);
+            add_real(sub, "--gpu-price", o->gpu_price, "USD per GPU-hour", 0, 1e4);
+            sub.add_option("--provider", o->provider, "price from this provider's cheapest offer");
+            sub.add_option("--pricing", o->pricing, "on-demand | reserved | spot (default on-demand)");
+            add_choice(sub, "--mode", o->mode, {{"realistic", Mode::realistic}, {"roofline", Mode::roofline}},
+                       "realistic (default) | roofline (upper bound)");
+            add_choice(sub, "--layout", o->auto_layout, {{"given", false}, {"auto", true}},
+                       "given (default) | auto: search every valid TP/PP/CP/EP/VP and micro-batch that fits");
+            add_int(sub, "--top", o->top, "--layout auto: layouts to list (default 10)", 1, 10000);
+            add_choice(sub, "--flops", o->flops,
+                       {{"palm", FlopsConvention::palm}, {"megatron", FlopsConvention::megatron}},
+                       "MFU FLOP convention: palm (6N + 12 L h s, default) | megatron (Korthikanti Eq. 7)")
+                ->each([o](const std::string& v) { o->flops_name = v; });
+            sub.add_flag("--uneven-stages", o->uneven,
+                         "first and last pipeline stages take fewer layers to balance embedding and logits");
+            sub.add_flag("--tp-comm-overlap", o->tp_overlap,
+                         "TP collectives overlapped with GEMMs (Megatron/Transformer Engine --tp-comm-overlap)");
+            sub.add_flag("--explain", o->explain, "print every table (each network, the memory breakdown)");
+            sub.add_flag("--check", o->check, "exit 3 when the layout does not fit in memory");
+          },
+          [o](Context& ctx) { run_train(ctx, *o); }};
 }
 
 }  // namespace mlcalc::cli

@@ -278,6 +278,8 @@ TEST_CASE("train: bad layouts are one-line errors") {
       {"--num-gpus 64 --tp 8 --global-batch 64 --ep 2", 1, "mixture-of-experts"},
       {"--num-gpus 64 --tp 8 --global-batch 64 --tokens 1T --steps 10", 2, "not both"},
       {"--num-gpus 64 --tp 8 --schedule interleaved --global-batch 64", 1, "--pp 2 or more"},
+      {"--num-gpus 64 --tp 8 --global-batch 64 --scale-out ib-ndr:0", 2, "NICs per node"},
+      {"--num-gpus 64 --tp 8 --global-batch 64 --scale-out ,", 2, "empty network name"},
   };
   for (const Bad& b : cases) {
     const Run r = mlcalc::test::mlcalc("train " + m + b.args);
