@@ -104,6 +104,7 @@ void run_train(Context& ctx, const TrainCmdOptions& o) {
   q.job.global_batch = o.global_batch;
   q.job.vp = o.vp;
   q.job.schedule = o.schedule;
+  if (o.schedule == PipeSchedule::dualpipe) s.weight_copies = 2;
   q.job.flops = o.flops;
   q.job.mode = o.mode;
   q.job.uneven_stages = o.uneven;
@@ -190,8 +191,10 @@ Command train_command() {
             add_train_layout_options(sub, o->layout);
             add_int(sub, "--vp", o->vp, "virtual pipeline stages per rank (interleaved schedule)", 1, 1024);
             add_choice(sub, "--schedule", o->schedule,
-                       {{"1f1b", PipeSchedule::one_f_one_b}, {"interleaved", PipeSchedule::interleaved}},
-                       "1f1b | interleaved (default 1f1b)")
+                       {{"1f1b", PipeSchedule::one_f_one_b},
+                        {"interleaved", PipeSchedule::interleaved},
+                        {"dualpipe", PipeSchedule::dualpipe}},
+                       "1f1b | interleaved | dualpipe (DeepSeek-V3; default 1f1b)")
                 ->each([o](const std::string& v) { o->schedule_name = v; });
             add_count(sub, "--global-batch", o->global_batch, "sequences per optimizer step");
             sub.add_option("--scale-out", o->scale_out,

@@ -149,7 +149,7 @@ Split model_states(const TrainSetup& s) {
   // Pos+g+p also parameters (3): 16P -> 4P + 12P/N -> 2P + 14P/N -> 16P/N.
   r.opt = shard(1, sb.optimizer);
   r.grads = shard(2, sb.gradients);
-  r.weights = shard(3, sb.weights);
+  r.weights = shard(3, sb.weights) * s.weight_copies;
   if (s.offload != Offload::none) {
     // ZeRO-Offload: optimizer states and the gradients they consume live in host memory.
     r.cpu += r.opt + r.grads;

@@ -38,6 +38,7 @@ struct TrainSetup {
   Optimizer optimizer = Optimizer::adamw;
   Offload offload = Offload::none;
   double overhead_bytes = 0;  ///< CUDA context + allocator fragmentation
+  int weight_copies = 1;      ///< DualPipe keeps two copies of the stage's parameters (DeepSeek-V3 sec. 3.2.1)
 };
 
 /// Per-GPU training memory, bytes.

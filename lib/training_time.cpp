@@ -230,6 +230,8 @@ std::vector<std::string> check_train_job(const TrainJob& j, const TrainCluster& 
   if (j.vp > 1 && j.schedule != PipeSchedule::interleaved)
     out.push_back("--vp " + std::to_string(j.vp) + " needs --schedule interleaved");
   if (j.schedule == PipeSchedule::interleaved && s.pp < 2) out.push_back("--schedule interleaved needs --pp 2 or more");
+  if (j.schedule == PipeSchedule::dualpipe && (s.pp < 2 || s.pp % 2 != 0))
+    out.push_back("--schedule dualpipe needs an even --pp (DeepSeek-V3 sec. 3.2.1)");
   // The embedding and the loss may each take a virtual stage of their own (Megatron-LM
   // --account-for-embedding-in-pipeline-split / --account-for-loss-in-pipeline-split): L + 2 chunks at most.
   if (1LL * s.pp * j.vp > s.arch->num_layers + 2LL)
@@ -239,6 +241,9 @@ std::vector<std::string> check_train_job(const TrainJob& j, const TrainCluster& 
   if (j.global_batch < 1 || std::fmod(j.global_batch, per_step) != 0)
     out.push_back("--global-batch " + count_text(j.global_batch) + " is not a multiple of micro-batch x dp = " +
                   count_text(s.micro_batch) + " x " + count_text(double(dp)));
+  else if (j.schedule == PipeSchedule::dualpipe && std::fmod(j.global_batch / per_step, 2.0) != 0)
+    out.push_back("dualpipe needs an even number of micro-batches per step (" + count_text(j.global_batch / per_step) +
+                  ")");
   else if (j.schedule == PipeSchedule::interleaved && s.pp > 1 &&
            std::fmod(j.global_batch / per_step, double(s.pp)) != 0)
     out.push_back("the interleaved schedule needs micro-batches per step (" + count_text(j.global_batch / per_step) +
@@ -355,6 +360,9 @@ TrainStep train_step(const TrainJob& j, const TrainCluster& c) {
     const double one = collective("alltoall", c, ep, ep_in_node, bytes, ideal);
     const double passes = 2.0 + (s.recompute == Recompute::full ? 1.0 : 0.0);
     ep_layer = one * 2.0 * passes * t.moe_layers / std::max(1, a.num_layers);
+    // DualPipe runs one micro-batch's all-to-all under another's compute (DeepSeek-V3 sec. 3.2.1,
+    // Fig. 4): only what exceeds the layer's compute is exposed.
+    if (j.schedule == PipeSchedule::dualpipe) ep_layer = std::max(0.0, ep_layer - layer_time);
   }
 
   // ---- the pipeline ----
@@ -378,14 +386,20 @@ TrainStep train_step(const TrainJob& j, const TrainCluster& c) {
   (void)scale;
   const double per_mb_stage = stage_equiv * layer_step;
   const double mb_compute = stage_equiv * layer_time;
-  out.bubble_fraction = pp > 1 ? double(pp - 1) / (vp * m) : 0.0;
+  // Bubble in micro-batch slots (F + B = 3F: backward = input + weight gradients = 2F, W = F).
+  // 1F1B/interleaved (Narayanan et al. 2021 sec. 2.2): (p-1)/v. DualPipe (DeepSeek-V3 Table 2):
+  // (p/2 - 1)(F&B + B - 3W) = (p/2 - 1) 2F = (p/2 - 1) 2/3 slots.
+  const double bubble_slots = pp <= 1                                ? 0.0
+                              : j.schedule == PipeSchedule::dualpipe ? std::max(0.0, pp / 2.0 - 1.0) * 2.0 / 3.0
+                                                                     : double(pp - 1) / vp;
+  out.bubble_fraction = bubble_slots / m;
   TrainBreakdown& b = out.breakdown;
   b.compute_s = m * mb_compute;
   b.tp_comm_s = m * stage_layers * tp_layer;
   b.cp_comm_s = m * stage_layers * cp_layer;
   b.ep_comm_s = m * stage_layers * ep_layer;
   // Bubble (Narayanan et al. 2021 sec. 2.2): (p-1)/(v m) of the ideal time, i.e. (p-1)/v micro-batch slots.
-  b.pp_bubble_s = pp > 1 ? double(pp - 1) / vp * per_mb_stage : 0.0;
+  b.pp_bubble_s = bubble_slots * per_mb_stage;
   if (pp > 1) {
     // Stage hand-offs: the fill and drain cross 2 (p v - 1) boundaries on the critical path; steady-state
     // transfers overlap compute. With SP Megatron scatters the tensor over the TP ranks.
@@ -394,6 +408,7 @@ TrainStep train_step(const TrainJob& j, const TrainCluster& c) {
     const Interconnect* link = (stage_span < gpn) ? c.scale_up : (c.scale_out ? c.scale_out : c.scale_up);
     const double hop = link ? send_recv(*link, bytes, ideal).time_s : 0.0;
     b.pp_comm_s = 2.0 * (double(pp) * vp - 1.0) * hop;
+    if (j.schedule == PipeSchedule::dualpipe) b.pp_comm_s = 0;  // overlapped by design (DeepSeek-V3 sec. 3.2.1)
   }
 
   // ---- data parallelism: gradients and (ZeRO/FSDP) parameters over dp x cp ranks ----
@@ -449,7 +464,7 @@ TrainStep train_step(const TrainJob& j, const TrainCluster& c) {
     const double comm = b.tp_comm_s + b.cp_comm_s + b.ep_comm_s + b.pp_comm_s + b.dp_comm_s;
     b.exposed_comm_s = std::max(0.0, comm - (b.compute_s + b.pp_bubble_s));
     b.tp_comm_s = b.cp_comm_s = b.ep_comm_s = b.pp_comm_s = 0;
-    b.pp_bubble_s = pp > 1 ? double(pp - 1) / vp * stage_equiv * layer_time : 0.0;
+    b.pp_bubble_s = bubble_slots * stage_equiv * layer_time;
   } else {
     b.exposed_comm_s = b.tp_comm_s + b.cp_comm_s + b.ep_comm_s + b.pp_comm_s + dp_exposed;
   }

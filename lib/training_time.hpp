@@ -12,7 +12,9 @@
 
 namespace mlcalc {
 
-enum class PipeSchedule { one_f_one_b, interleaved };
+/// 1F1B (PipeDream-Flush), interleaved 1F1B with virtual stages (Narayanan et al. 2021), or
+/// DualPipe (DeepSeek-V3, arXiv:2412.19437 sec. 3.2.1: bidirectional, computation-communication overlap).
+enum class PipeSchedule { one_f_one_b, interleaved, dualpipe };
 /// Model FLOPs per token for MFU: `palm` = 6N + 12 L (heads x head_dim) s (PaLM appendix B,
 /// LLM Foundry), `megatron` = Korthikanti et al. 2022 Eq. 7 generalized (no input embedding).
 enum class FlopsConvention { palm, megatron };

@@ -200,6 +200,31 @@ TEST_CASE("train: published runs in realistic mode; roofline never below a measu
   CHECK(sum / n < 0.10);
 }
 
+TEST_CASE("train: DualPipe (DeepSeek-V3) bubble and overlap") {
+  // DeepSeek-V3 sec. 3.2.1 / Table 2: bubble (p/2 - 1)(F&B + B - 3W) = (p/2 - 1) 2F with B = 2F, W = F,
+  // i.e. (p/2 - 1) 2/3 micro-batch slots of 3F: p = 16, m = 120 -> 14/3/120.
+  const std::string job =
+      "-m deepseek-v3 -g h800 --num-gpus 2048 --pp 16 --ep 64 --seq 4096 --global-batch 15360 "
+      "--zero 1 --precision fp8-mixed";
+  const auto d = train(job + " --schedule dualpipe");
+  CHECK(d["bubble_fraction"].get<double>() == doctest::Approx(14.0 / 3 / 120));
+  const auto f = train(job);
+  CHECK(f["bubble_fraction"].get<double>() == doctest::Approx(15.0 / 120));
+  // The all-to-all runs under the other micro-batch's compute: less exposed, a shorter step.
+  CHECK(d["breakdown"]["ep_comm_s"].get<double>() < f["breakdown"]["ep_comm_s"].get<double>());
+  CHECK(d["step_time_s"].get<double>() < f["step_time_s"].get<double>());
+  // Two copies of the parameters (DeepSeek-V3 sec. 3.2.1).
+  CHECK(d["memory"]["per_gpu"]["weights_bytes"].get<double>() ==
+        doctest::Approx(2 * f["memory"]["per_gpu"]["weights_bytes"].get<double>()));
+  // T-22: DeepSeek-V3 pre-training, 180K H800-hours per trillion tokens = 1,543 tokens/s/GPU.
+  CHECK(rel(d["tokens_per_s_per_gpu"].get<double>(), 1e12 / 180e3 / 3600) < 0.2);
+  const Run odd = mlcalc::test::mlcalc(
+      "train -m deepseek-v3 -g h800 --num-gpus 1920 --pp 15 --ep 64 --seq 4096 "
+      "--global-batch 15360 --zero 1 --schedule dualpipe");
+  CHECK(odd.status == 1);
+  CHECK(odd.err.find("even --pp") != std::string::npos);
+}
+
 TEST_CASE("train: invariants") {
   // More GPUs (more data parallelism) never raise per-GPU memory for the same layout.
   const std::string m =
