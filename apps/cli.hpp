@@ -56,5 +56,7 @@ Command vram_command();
 Command cost_command();
 Command breakeven_command();
 Command validate_command();
+Command plan_command();
+Command transfer_command();
 
 }  // namespace mlcalc::cli

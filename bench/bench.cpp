@@ -10,6 +10,7 @@
 
 #include "inference.hpp"
 #include "io/db.hpp"
+#include "plan_search.hpp"
 
 extern char** environ;
 using namespace mlcalc;
@@ -62,6 +63,9 @@ int main(int argc, char** argv) {
       {"throughput 9-row sweep --format csv",
        {"throughput", "-m", "llama-3.1-70b", "-g", "h100-sxm", "--tp", "4", "--batch", "1..256", "--format", "csv"}},
       {"validate (every shipped measurement) --json", {"validate", "--json"}},
+      {"plan 70B, every priced GPU, 20 req/s, SLOs --json",
+       {"plan", "-m", "llama-3.3-70b", "--request-rate", "20", "--input", "2048", "--output", "512", "--ttft-slo", "1s",
+        "--tpot-slo", "50ms", "--json"}},
   };
   std::printf("CLI queries, median of %d runs, wall time including process start-up:\n", runs);
   for (const auto& q : queries) std::printf("  %-48s %8.2f ms\n", q.what, median_ms(bin, q.args, runs));
@@ -106,5 +110,30 @@ int main(int argc, char** argv) {
       "in-process: %ld (model, gpu, tp, batch) decode-step evaluations in %.3f s = %.2f million/s on one core "
       "(checksum %.3g)\n",
       n, s, n / s / 1e6, sink);
+
+  // In-process plan search: the default 70B plan's candidates (every priced GPU, weights x KV x TP x
+  // PP, aggregated and disaggregated), evaluated on one thread and on every core.
+  cli::Context ctx;
+  cli::PlanOptions po;
+  po.model = "llama-3.3-70b", po.rate = 20, po.input = 2048, po.output = 512, po.ttft = 1, po.tpot = 0.05;
+  const std::vector<PlanLayout> layouts = cli::plan_layouts(ctx, po);
+  for (int threads : {1, 0}) {
+    po.threads = threads;
+    const PlanQuery pq = cli::plan_query(po);
+    long candidates = 0, evaluated = 0;
+    int reps = 0;
+    const auto p0 = clk::now();
+    double secs = 0;
+    while (secs < 2.0) {
+      const PlanReport r = evaluate_plan(layouts, pq);
+      candidates += r.candidates, evaluated += r.layouts_evaluated, ++reps;
+      secs = std::chrono::duration<double>(clk::now() - p0).count();
+    }
+    std::printf(
+        "in-process plan (%s): %d searches of %ld candidates (%zu layouts through the serving model) in %.3f s = %.2f "
+        "million candidates/s, %.0f thousand layouts/s, %.1f ms per search\n",
+        threads == 1 ? "1 thread" : "every core", reps, candidates / reps, layouts.size(), secs,
+        candidates / secs / 1e6, evaluated / secs / 1e3, secs / reps * 1e3);
+  }
   return 0;
 }

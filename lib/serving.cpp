@@ -96,9 +96,10 @@ void finish(Serving& s, const ServingLoad& w) {
 // budget-sized chunks, in arrival order, alongside the decodes of those already served.
 Serving closed_loop(const Deployment& d, const ServingLoad& w, double C, double cap) {
   Serving s;
-  const double I = w.input, O = std::max(1.0, w.output), T = w.max_batched_tokens;
+  // I: prompt tokens to prefill (a prefix-cache hit skips the cached ones); the context is the whole prompt.
+  const double I = w.input - w.cached_input, O = std::max(1.0, w.output), T = w.max_batched_tokens;
   const double B = std::min(C, cap);
-  const double ctx = I + O / 2.0;
+  const double ctx = w.input + O / 2.0;
   const double b_w = (B - 1) / 2.0;  // decoding while the burst is prefilled (on average)
   const double room = std::max(1.0, T - b_w);
   double chunk = 0, steps = 0, mean = 1;
@@ -172,8 +173,8 @@ Serving closed_loop(const Deployment& d, const ServingLoad& w, double C, double 
 // chunk step (I / room of it); the chunks' extra time is spread over all steps for TPOT.
 Serving open_loop(const Deployment& d, const ServingLoad& w, double rate, double cap, Limit cap_why) {
   Serving s;
-  const double I = w.input, O = std::max(1.0, w.output), T = w.max_batched_tokens;
-  const double ctx = I + O / 2.0;
+  const double I = w.input - w.cached_input, O = std::max(1.0, w.output), T = w.max_batched_tokens;
+  const double ctx = w.input + O / 2.0;
   double b = 0, t = forward_step(d, 1, ctx).time;
   for (int it = 0; it < 60; ++it) {
     const double room = std::max(1.0, T - b);

@@ -9,7 +9,9 @@
 
 #include "../cost.hpp"
 #include "../describe.hpp"
+#include "../plan.hpp"
 #include "../throughput.hpp"
+#include "../transfer.hpp"
 #include "../validate.hpp"
 #include "../vram.hpp"
 #include "db.hpp"
@@ -57,6 +59,7 @@ struct ListReport {
 
 Document to_document(const ModelSummary& r);
 Document to_document(const GpuSummary& r);
+Document to_document(const InterconnectSummary& r);
 Document to_document(const ThroughputReport& r);
 Document to_document(const InferMemoryReport& r);
 Document to_document(const TrainMemoryReport& r);
@@ -66,5 +69,8 @@ Document to_document(const BreakevenReport& r);
 Document to_document(const ListReport& r);
 /// `rows_table`: add the per-row table to the text output (the summary is always there).
 Document to_document(const ValidationReport& r, bool rows_table);
+/// `explain`: the 1-based rank of the config whose evaluation is shown in full (0 = none).
+Document to_document(const PlanReport& r, int explain);
+Document to_document(const TransferReport& r);
 
 }  // namespace mlcalc
