@@ -50,8 +50,9 @@ void pool_figures(const PlanLayout& L, const ServingLoad& w, const PlanQuery& q,
   Deployment dd = d;
   if (dd.mode == Mode::realistic) dd.eff.seq_overhead_s += w.stream_seq_overhead_s;
   double cap = max_sequences(d, w.input + w.output);
-  if (w.max_batch > 0) cap = std::min(cap, w.max_batch);
-  if (T > 0) cap = std::min(cap, std::floor(T));
+  Limit why = Limit::memory;
+  if (w.max_batch > 0 && w.max_batch < cap) cap = w.max_batch, why = Limit::max_batch;
+  if (T > 0 && std::floor(T) < cap) cap = std::floor(T), why = Limit::token_budget;
   if (cap >= 1 && O > 1) {
     auto tpot = [&](double b) { return forward_step(dd, b, ctx).time; };
     double lo = 0, hi = cap;
@@ -66,6 +67,7 @@ void pool_figures(const PlanLayout& L, const ServingLoad& w, const PlanQuery& q,
     }
     if (lo >= 1) {
       e.decode_batch = lo;
+      e.decode_limit = lo < cap ? Limit::tpot_slo : why;
       e.decode_tpot_s = tpot(lo);
       e.decode_capacity_rps = lo / ((O - 1) * e.decode_tpot_s);  // a slot holds a request for O - 1 steps
     }
@@ -85,6 +87,12 @@ LayoutEval evaluate_layout(const PlanLayout& L, const PlanQuery& q, bool pools) 
   LayoutEval e;
   const Deployment& d = L.dep;
   const ServingLoad w = plan_load(d, q);
+  // Fits at all? (The message with its fix is built only for the closest candidate: fit_problem.)
+  if (max_sequences(d, w.input + w.output) < 1) {
+    e.reject = Reject::does_not_fit;
+    e.miss_ratio = memory_ratio(d, w.input + w.output);
+    return e;
+  }
   e.serving = evaluate_serving(d, w);
   if (!e.serving.fits) {
     e.reject = Reject::does_not_fit;
@@ -187,11 +195,16 @@ PlanReport evaluate_plan(const std::vector<PlanLayout>& layouts, const PlanQuery
   for (auto& t : pool) t.join();
   r.layouts_evaluated = long(n);
 
-  // The closest miss, for the message when nothing qualifies.
+  // The closest miss, for the message when nothing qualifies (a layout index whose memory problem is
+  // spelled out at the end, or a finished message).
   double best_miss = std::numeric_limits<double>::infinity();
   std::string closest;
+  long closest_unfit = -1;
   auto miss = [&](double ratio, const std::string& what) {
-    if (ratio < best_miss) best_miss = ratio, closest = what;
+    if (ratio < best_miss) best_miss = ratio, closest = what, closest_unfit = -1;
+  };
+  auto miss_unfit = [&](double ratio, size_t layout) {
+    if (ratio < best_miss) best_miss = ratio, closest.clear(), closest_unfit = long(layout);
   };
   auto count = [&](Reject why) {
     switch (why) {
@@ -216,6 +229,7 @@ PlanReport evaluate_plan(const std::vector<PlanLayout>& layouts, const PlanQuery
   };
 
   std::vector<PlanConfig> ok;
+  ok.reserve(n * 8);
   // Aggregated: replicas of one layout, each serving prefill and decode.
   if (q.disagg != Disagg::on) {
     for (size_t i = 0; i < n; ++i) {
@@ -226,7 +240,10 @@ PlanReport evaluate_plan(const std::vector<PlanLayout>& layouts, const PlanQuery
         count(e.reject);
         // A replica larger than --max-gpus is further away than its own miss says.
         const double over = q.max_gpus > 0 ? std::max(1.0, double(L.dep.num_gpus()) / q.max_gpus) : 1.0;
-        miss(e.miss_ratio * over, layout_text(L) + ": " + e.problem);
+        if (e.problem.empty())
+          miss_unfit(e.miss_ratio * over, i);
+        else
+          miss(e.miss_ratio * over, layout_text(L) + ": " + e.problem);
         continue;
       }
       PlanConfig c;
@@ -322,8 +339,7 @@ PlanReport evaluate_plan(const std::vector<PlanLayout>& layouts, const PlanQuery
           charge(c, q, c.prefill_gpus * P.usd_per_gpu_hour, c.decode_gpus * P.usd_per_gpu_hour);
           c.output_tokens_per_s_per_user = 1.0 / c.tpot_s;
           c.output_tokens_per_s_per_gpu = c.capacity_rps * O / c.num_gpus;
-          c.limited_by =
-              q.tpot_slo_s > 0 && de.decode_batch < max_sequences(D.dep, q.input + q.output) ? "tpot-slo" : "memory";
+          c.limited_by = limit_name(de.decode_limit);
           ok.push_back(c);
         }
       }
@@ -359,6 +375,9 @@ PlanReport evaluate_plan(const std::vector<PlanLayout>& layouts, const PlanQuery
     r.problem = buf;
     if (n == 0)
       r.problem += ": no candidate layouts (check --gpus, --tp, --pp, --ep and the prices)";
+    else if (closest_unfit >= 0)
+      r.problem += "; closest: " + layout_text(layouts[closest_unfit]) + ": " +
+                   fit_problem(layouts[closest_unfit].dep, q.input + q.output);
     else if (!closest.empty())
       r.problem += "; closest: " + closest;
   }

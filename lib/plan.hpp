@@ -48,12 +48,13 @@ struct LayoutEval {
   Serving serving;          ///< aggregated: the `throughput --concurrency auto` point
   double capacity_rps = 0;  ///< requests/s one replica sustains
   // Disaggregated pools (filled when the layout fits):
-  double prefill_service_s = 0;    ///< prefill GPU time per prompt (budget-sized batches)
-  double prefill_step_s = 0;       ///< one prompt's own prefill (its step or steps)
-  double decode_batch = 0;         ///< running sequences per decode replica (largest under the TPOT target)
-  double decode_tpot_s = 0;        ///< decode step at that batch
-  double decode_capacity_rps = 0;  ///< requests/s one decode replica sustains
-  double kv_transfer_s = 0;        ///< moving one prompt's KV from this layout's GPUs (as prefill)
+  double prefill_service_s = 0;        ///< prefill GPU time per prompt (budget-sized batches)
+  double prefill_step_s = 0;           ///< one prompt's own prefill (its step or steps)
+  double decode_batch = 0;             ///< running sequences per decode replica (largest under the TPOT target)
+  double decode_tpot_s = 0;            ///< decode step at that batch
+  double decode_capacity_rps = 0;      ///< requests/s one decode replica sustains
+  Limit decode_limit = Limit::memory;  ///< what set decode_batch: the TPOT target, KV memory or an engine cap
+  double kv_transfer_s = 0;            ///< moving one prompt's KV from this layout's GPUs (as prefill)
 };
 
 /// A ranked plan.
@@ -72,7 +73,7 @@ struct PlanConfig {
   double usd_per_million_output_tokens = 0, usd_per_million_input_tokens = 0;
   double output_tokens_per_s_per_user = 0;  ///< 1 / TPOT
   double output_tokens_per_s_per_gpu = 0;   ///< at the replica's capacity
-  std::string limited_by;                   ///< what bounds a replica (serving limit, "ttft-slo", "memory")
+  const char* limited_by = "";              ///< what bounds a replica: a serving limit's name (limit_name)
 };
 
 /// One point of a GPU's frontier.

@@ -8,6 +8,7 @@
 
 #include "cli_runner.hpp"
 #include "common.hpp"
+#include "serving.hpp"
 #include "transfer.hpp"
 
 using namespace mlcalc;
@@ -236,4 +237,15 @@ TEST_CASE("plan --explain and the table") {
   REQUIRE(t.status == 0);
   CHECK(t.out.find("Configuration 1") != std::string::npos);
   CHECK(t.out.find("Frontier per GPU") != std::string::npos);
+}
+
+TEST_CASE("mean_burst_steps: the closed form agrees with the sum it replaces") {
+  // (1/n) sum_{k=1..n} ceil(k input / chunk), whole-token prompts, whole and half-token chunks.
+  for (double n : {1.0, 2.0, 7.0, 64.0, 255.0, 1583.0})
+    for (double input : {1.0, 100.0, 2048.0, 7000.0})
+      for (double chunk : {1.0, 512.0, 8191.5, 8192.0, 8064.5}) {
+        double sum = 0;
+        for (int k = 1; k <= int(n); ++k) sum += std::ceil(k * input / chunk - 1e-9);
+        CHECK(mean_burst_steps(n, input, chunk, true) == doctest::Approx(sum / n).epsilon(1e-12));
+      }
 }
