@@ -139,7 +139,7 @@ std::vector<PlanLayout> plan_layouts(Context& ctx, const PlanOptions& o) {
     weights = dtype_list(o.weights, "--weights");
   } else {  // the checkpoint's, and FP8 where narrower (what AIConfigurator and InferenceMAX sweep)
     weights.push_back(m.arch.weight_dtype);
-    if (m.arch.weight_dtype.bytes() > 1) push_unique(weights, DType{DType::Kind::fp8});
+    if (m.arch.weight_dtype.bytes() >= 2) push_unique(weights, DType{DType::Kind::fp8});  // 16-bit checkpoints
   }
   const std::vector<DType> kvs = o.kv.empty() ? std::vector<DType>{DType{DType::Kind::bf16}, DType{DType::Kind::fp8}}
                                               : dtype_list(o.kv, "--kv-dtype");
