@@ -13,8 +13,8 @@
 namespace mlcalc::cli {
 
 std::vector<Command> commands() {
-  return {list_command(), describe_command(),  throughput_command(), vram_command(),      train_command(),
-          cost_command(), breakeven_command(), validate_command()};
+  return {list_command(), describe_command(),  throughput_command(), vram_command(), train_command(),
+          cost_command(), breakeven_command(), validate_command(),   plan_command(), transfer_command()};
 }
 
 Database& Context::db() {

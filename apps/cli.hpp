@@ -57,5 +57,7 @@ Command train_command();
 Command cost_command();
 Command breakeven_command();
 Command validate_command();
+Command plan_command();
+Command transfer_command();
 
 }  // namespace mlcalc::cli

@@ -34,12 +34,22 @@ void run_describe(Context& ctx, DescribeOptions o) {
     if (!s.gpu->scale_up_id.empty()) s.scale_up = &db.interconnect(s.gpu->scale_up_id);
     if (!s.gpu->host_link_id.empty()) s.host_link = &db.interconnect(s.gpu->host_link_id);
     ctx.emit(to_document(s));
+    return;
   } catch (const Error& gpu_error) {
     if (std::string(gpu_error.what()).rfind("unknown gpu", 0) != 0) throw;
+  }
+  try {
+    InterconnectSummary s;
+    s.query_name = o.name;
+    s.link = &db.interconnect(o.name);
+    ctx.emit(to_document(s));
+  } catch (const Error& link_error) {
+    if (std::string(link_error.what()).rfind("unknown interconnect", 0) != 0) throw;
     std::vector<std::string> all = db.ids(EntryKind::model);
     for (const auto& g : db.ids(EntryKind::gpu)) all.push_back(g);
-    throw Error("'" + o.name + "' is neither a model nor a GPU" + did_you_mean(lower(o.name), all) +
-                " (see `mlcalc list models` and `mlcalc list gpus`)");
+    for (const auto& l : db.ids(EntryKind::interconnect)) all.push_back(l);
+    throw Error("'" + o.name + "' is neither a model, a GPU nor an interconnect" + did_you_mean(lower(o.name), all) +
+                " (see `mlcalc list models`, `mlcalc list gpus` and `mlcalc list interconnects`)");
   }
 }
 
@@ -47,17 +57,18 @@ void run_describe(Context& ctx, DescribeOptions o) {
 
 Command describe_command() {
   auto o = std::make_shared<DescribeOptions>();
-  return {
-      "describe", "describe a model (params, weights, KV cache, FLOPs) or a GPU",
-      [o](CLI::App& sub) {
-        sub.add_option("name", o->name, "model (database name, Hugging Face id, config.json path) or GPU")->required();
-        add_count(sub, "--context", o->q.context, "context length in tokens (default 1)");
-        add_count(sub, "--batch", o->q.batch, "sequences (default 1)");
-        add_dtype(sub, "--weights", o->weights, "weight dtype (default: the checkpoint's)");
-        add_dtype(sub, "--kv-dtype", o->kv, "KV-cache dtype (default bf16)");
-        add_dtype(sub, "--state-dtype", o->state, "recurrent-state dtype (default bf16)");
-      },
-      [o](Context& ctx) { run_describe(ctx, *o); }};
+  return {"describe", "describe a model (params, weights, KV cache, FLOPs), a GPU or an interconnect",
+          [o](CLI::App& sub) {
+            sub.add_option("name", o->name,
+                           "model (database name, Hugging Face id, config.json path), GPU or interconnect")
+                ->required();
+            add_count(sub, "--context", o->q.context, "context length in tokens (default 1)");
+            add_count(sub, "--batch", o->q.batch, "sequences (default 1)");
+            add_dtype(sub, "--weights", o->weights, "weight dtype (default: the checkpoint's)");
+            add_dtype(sub, "--kv-dtype", o->kv, "KV-cache dtype (default bf16)");
+            add_dtype(sub, "--state-dtype", o->state, "recurrent-state dtype (default bf16)");
+          },
+          [o](Context& ctx) { run_describe(ctx, *o); }};
 }
 
 }  // namespace mlcalc::cli

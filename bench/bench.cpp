@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <spawn.h>
 #include <string>
 #include <sys/wait.h>
@@ -11,6 +12,7 @@
 #include "inference.hpp"
 #include "io/db.hpp"
 #include "train.hpp"
+#include "plan_search.hpp"
 
 extern char** environ;
 using namespace mlcalc;
@@ -87,6 +89,9 @@ int main(int argc, char** argv) {
       {"train --layout auto 405B on 16,384 GPUs",
        {"train", "-m", "llama-3.1-405b", "-g", "h100-sxm", "--num-gpus", "16384", "--seq", "8192", "--global-batch",
         "2048", "--zero", "1", "--recompute", "selective", "--layout", "auto", "--json"}},
+      {"plan 70B, every priced GPU, 20 req/s, SLOs --json",
+       {"plan", "-m", "llama-3.3-70b", "--request-rate", "20", "--input", "2048", "--output", "512", "--ttft-slo", "1s",
+        "--tpot-slo", "50ms", "--json"}},
   };
   std::printf("CLI queries, median of %d runs, wall time including process start-up:\n", runs);
   for (const auto& q : queries) std::printf("  %-48s %8.2f ms\n", q.what, median_ms(bin, q.args, runs));
@@ -149,12 +154,39 @@ int main(int argc, char** argv) {
   q.cluster.scale_up = &db.interconnect("nvlink4");
   q.cluster.scale_out = &db.interconnect("ib-ndr");
   q.auto_layout = true;
-  long layouts = 0;
+  long train_layouts = 0;
   const auto t1 = clk::now();
-  for (int i = 0; i < 20; ++i) layouts += evaluate_train(q).layouts_evaluated;
+  for (int i = 0; i < 20; ++i) train_layouts += evaluate_train(q).layouts_evaluated;
   const double s1 = std::chrono::duration<double>(clk::now() - t1).count();
   std::printf(
       "in-process: train --layout auto, 405B on 16,384 GPUs: %ld layouts in %.3f s = %.0f layouts/s on one core\n",
-      layouts, s1, layouts / s1);
+      train_layouts, s1, train_layouts / s1);
+  // In-process plan search: the default 70B plan's candidates (every priced GPU, weights x KV x TP x
+  // PP, aggregated and disaggregated), evaluated on one thread and on every core.
+  cli::Context ctx;
+  cli::PlanOptions po;
+  po.model = "llama-3.3-70b", po.rate = 20, po.input = 2048, po.output = 512, po.ttft = 1, po.tpot = 0.05;
+  const std::vector<PlanLayout> layouts = cli::plan_layouts(ctx, po);
+  for (int threads : {1, 0}) {
+    po.threads = threads;
+    const PlanQuery pq = cli::plan_query(po);
+    long candidates = 0, evaluated = 0;
+    int reps = 0;
+    const auto p0 = clk::now();
+    const std::clock_t c0 = std::clock();
+    double secs = 0;
+    while (secs < 2.0) {
+      const PlanReport r = evaluate_plan(layouts, pq);
+      candidates += r.candidates, evaluated += r.layouts_evaluated, ++reps;
+      secs = std::chrono::duration<double>(clk::now() - p0).count();
+    }
+    const double cpu = double(std::clock() - c0) / CLOCKS_PER_SEC;  // all threads of the process
+    std::printf(
+        "in-process plan (%s): %d searches of %ld candidates (%zu layouts through the serving model) in %.3f s wall = "
+        "%.2f million candidates/s, %.0f thousand layouts/s, %.1f ms per search (%.2f million candidates per CPU "
+        "second)\n",
+        threads == 1 ? "1 thread" : "every core", reps, candidates / reps, layouts.size(), secs,
+        candidates / secs / 1e6, evaluated / secs / 1e3, secs / reps * 1e3, candidates / cpu / 1e6);
+  }
   return 0;
 }

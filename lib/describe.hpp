@@ -45,4 +45,10 @@ struct GpuSummary {
   const Interconnect* host_link = nullptr;  ///< nullptr: none
 };
 
+/// `describe LINK`: an interconnect entry.
+struct InterconnectSummary {
+  std::string query_name;
+  const Interconnect* link = nullptr;
+};
+
 }  // namespace mlcalc

@@ -9,12 +9,38 @@
 
 namespace mlcalc {
 
+namespace {
+
+// sum_{i=0}^{n-1} floor((a i + b) / m) for a, b >= 0, m > 0, in O(log) steps (the Euclid-like
+// reduction of floor sums: Graham, Knuth, Patashnik, Concrete Mathematics, 2nd ed., sec. 3.5).
+long long floor_sum(long long n, long long m, long long a, long long b) {
+  long long sum = 0;
+  while (n > 0) {
+    if (a >= m) sum += (n - 1) * n / 2 * (a / m), a %= m;
+    if (b >= m) sum += n * (b / m), b %= m;
+    const long long y_max = a * n + b;
+    if (y_max < m) break;
+    n = y_max / m, b = y_max % m;
+    std::swap(m, a);
+  }
+  return sum;
+}
+
+}  // namespace
+
 double mean_burst_steps(double n, double input, double chunk, bool chunked) {
   if (n < 1 || input <= 0) return 1;
   if (!chunked) chunk = std::max(1.0, std::floor(chunk / input)) * input;  // whole prompts per step
   chunk = std::max(chunk, 1.0);
   // (1/n) sum_{k=1..n} ceil(k input / chunk): the k-th prompt's last token is in that step.
   const long long m = static_cast<long long>(std::llround(n));
+  // Whole tokens and whole or half-token chunks (the usual case) in closed form:
+  // ceil(k a / q) = floor((k a + q - 1) / q) with a = 2 input, q = 2 chunk.
+  const double a2 = 2 * input, q2 = 2 * chunk;
+  if (a2 == std::floor(a2) && q2 == std::floor(q2) && a2 < 1e9 && q2 < 1e9 && n < 1e6) {
+    const long long a = static_cast<long long>(a2), q = static_cast<long long>(q2);
+    return double(floor_sum(m, q, a, a + q - 1)) / m;
+  }
   double sum = 0;
   for (long long k = 1; k <= m; ++k) sum += std::ceil(k * input / chunk - 1e-9);
   return sum / m;
@@ -94,11 +120,13 @@ void finish(Serving& s, const ServingLoad& w) {
 // Closed loop, C clients, B = min(C, cap) of them holding slots. With fixed prompt and output lengths
 // the clients stay in step: a burst of B prompts arrives together each cycle and is prefilled in
 // budget-sized chunks, in arrival order, alongside the decodes of those already served.
-Serving closed_loop(const Deployment& d, const ServingLoad& w, double C, double cap) {
+// `share` false: skip the prefill share (a probe of the concurrency search needs only the latencies).
+Serving closed_loop(const Deployment& d, const ServingLoad& w, double C, double cap, bool share = true) {
   Serving s;
-  const double I = w.input, O = std::max(1.0, w.output), T = w.max_batched_tokens;
+  // I: prompt tokens to prefill (a prefix-cache hit skips the cached ones); the context is the whole prompt.
+  const double I = w.input - w.cached_input, O = std::max(1.0, w.output), T = w.max_batched_tokens;
   const double B = std::min(C, cap);
-  const double ctx = I + O / 2.0;
+  const double ctx = w.input + O / 2.0;
   const double b_w = (B - 1) / 2.0;  // decoding while the burst is prefilled (on average)
   const double room = std::max(1.0, T - b_w);
   double chunk = 0, steps = 0, mean = 1;
@@ -159,7 +187,7 @@ Serving closed_loop(const Deployment& d, const ServingLoad& w, double C, double 
                   (O - 1)
             : 0;
   s.prefill_tokens_per_step = B * I / (steps + (O - 1));
-  const double without = b_w >= 1 ? forward_step(d, b_w, ctx).time : 0;
+  const double without = share && b_w >= 1 ? forward_step(d, b_w, ctx).time : 0;
   s.prefill_share = std::clamp(steps * (s.step.time - without) / cycle, 0.0, 1.0);
   finish(s, w);
   return s;
@@ -172,8 +200,8 @@ Serving closed_loop(const Deployment& d, const ServingLoad& w, double C, double 
 // chunk step (I / room of it); the chunks' extra time is spread over all steps for TPOT.
 Serving open_loop(const Deployment& d, const ServingLoad& w, double rate, double cap, Limit cap_why) {
   Serving s;
-  const double I = w.input, O = std::max(1.0, w.output), T = w.max_batched_tokens;
-  const double ctx = I + O / 2.0;
+  const double I = w.input - w.cached_input, O = std::max(1.0, w.output), T = w.max_batched_tokens;
+  const double ctx = w.input + O / 2.0;
   double b = 0, t = forward_step(d, 1, ctx).time;
   for (int it = 0; it < 60; ++it) {
     const double room = std::max(1.0, T - b);
@@ -335,10 +363,10 @@ Serving evaluate_serving(const Deployment& d_in, const ServingLoad& w) {
   double lo = 1, hi = cap;
   while (hi - lo > 1) {
     const double mid = std::floor((lo + hi) / 2);
-    (ok(closed_loop(d, w, mid, cap)) ? lo : hi) = mid;
+    (ok(closed_loop(d, w, mid, cap, false)) ? lo : hi) = mid;
   }
   Serving x = tag(closed_loop(d, w, lo, cap));
-  x.limited_by = slo_name(closed_loop(d, w, lo + 1, cap));
+  x.limited_by = slo_name(closed_loop(d, w, lo + 1, cap, false));
   return x;
 }
 

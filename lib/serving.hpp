@@ -13,6 +13,7 @@ namespace mlcalc {
 /// What is asked of the replica.
 struct ServingLoad {
   double input = 0, output = 1;  ///< prompt and generated tokens per request
+  double cached_input = 0;       ///< prompt tokens per request found in the prefix cache (not prefilled)
   double concurrency = 0;        ///< closed loop: clients, each sending its next request when the last ends; 0 = auto
   double request_rate = 0;       ///< open loop: Poisson arrivals per second (0 = closed loop)
   double max_batch = 256;        ///< engine cap on running sequences (max_num_seqs); 0 = none

@@ -92,6 +92,10 @@ const std::vector<Case> kCases = {
     {"list-gpus", "list gpus", 0},
     {"list-models", "list models", 0},
     {"list-prices", "list prices", 0},
+    {"plan", "plan -m llama-3.1-8b --request-rate 10 --input 1000 --output 200 --ttft-slo 2s --tpot-slo 30ms --top 5",
+     0},
+    {"transfer", "transfer -m llama-3.1-8b --tokens 8192 --link nvlink4", 0},
+    {"describe-interconnect", "describe nvlink4", 0},
     {"error-unknown-model", "describe llama-3.1-8bb", 1},
     {"error-bad-tp", "throughput -m llama-3.1-8b -g h100-sxm --tp 3", 1},
 };

@@ -9,8 +9,10 @@
 
 #include "../cost.hpp"
 #include "../describe.hpp"
+#include "../plan.hpp"
 #include "../throughput.hpp"
 #include "../train.hpp"
+#include "../transfer.hpp"
 #include "../validate.hpp"
 #include "../vram.hpp"
 #include "db.hpp"
@@ -58,6 +60,7 @@ struct ListReport {
 
 Document to_document(const ModelSummary& r);
 Document to_document(const GpuSummary& r);
+Document to_document(const InterconnectSummary& r);
 Document to_document(const ThroughputReport& r);
 Document to_document(const InferMemoryReport& r);
 Document to_document(const TrainMemoryReport& r);
@@ -68,5 +71,8 @@ Document to_document(const BreakevenReport& r);
 Document to_document(const ListReport& r);
 /// `rows_table`: add the per-row table to the text output (the summary is always there).
 Document to_document(const ValidationReport& r, bool rows_table);
+/// `explain`: the 1-based rank of the config whose evaluation is shown in full (0 = none).
+Document to_document(const PlanReport& r, int explain);
+Document to_document(const TransferReport& r);
 
 }  // namespace mlcalc

@@ -193,4 +193,50 @@ Document to_document(const GpuSummary& s) {
   return doc;
 }
 
+Document to_document(const InterconnectSummary& s) {
+  const Interconnect& l = *s.link;
+  Document doc;
+  doc.command = "describe";
+  doc.inputs = {{"name", s.query_name}, {"kind", "interconnect"}};
+  Table t;
+  t.title = l.name + " (" + l.id + ")";
+  t.columns = {"quantity", "value"};
+  t.left_align = {true, true};
+  auto row = [&](const std::string& k, const std::string& v) { t.rows.push_back({k, v}); };
+  auto opt = [](double v) { return v > 0 ? ojson(v) : ojson(nullptr); };
+  row("kind", l.kind);
+  row("bandwidth per GPU, one direction", fmt::format("{:.1f} GB/s", l.bandwidth_bytes_per_s / kGB));
+  row("latency", fmt::format("{:.2f} us", l.latency_s * 1e6));
+  if (l.domain_size > 0) row("domain", fmt::format("{} GPUs", l.domain_size));
+  if (l.nccl_busbw_bytes_per_s > 0)
+    row("NCCL all-reduce",
+        fmt::format("{:.1f} us per call, {:.1f} us per hop, {:.1f} GB/s bus bandwidth", l.nccl_latency_s * 1e6,
+                    l.nccl_hop_latency_s * 1e6, l.nccl_busbw_bytes_per_s / kGB));
+  for (const auto& src : l.sources) t.notes.push_back("source: " + src);
+  for (const auto& n : l.notes) t.notes.push_back(n);
+  if (!l.collectives_source.empty()) t.notes.push_back("collectives: " + l.collectives_source);
+  doc.tables = {t};
+  doc.result = {{"id", l.id},
+                {"name", l.name},
+                {"kind", l.kind},
+                {"bandwidth_bytes_per_s", l.bandwidth_bytes_per_s},
+                {"latency_s", l.latency_s},
+                {"domain_size", l.domain_size > 0 ? ojson(l.domain_size) : ojson(nullptr)},
+                {"collectives",
+                 {{"nccl_latency_s", opt(l.nccl_latency_s)},
+                  {"nccl_hop_latency_s", opt(l.nccl_hop_latency_s)},
+                  {"nccl_busbw_bytes_per_s", opt(l.nccl_busbw_bytes_per_s)},
+                  {"custom_ar_latency_s", opt(l.custom_ar_latency_s)},
+                  {"custom_ar_busbw_bytes_per_s", opt(l.custom_ar_busbw_bytes_per_s)},
+                  {"nvls_busbw_bytes_per_s", opt(l.nvls_busbw_bytes_per_s)},
+                  {"source", l.collectives_source}}},
+                {"as_of", l.as_of},
+                {"sources", l.sources},
+                {"notes", l.notes}};
+  ojson rec = doc.result;
+  rec.erase("collectives");
+  doc.records.push_back(rec);
+  return doc;
+}
+
 }  // namespace mlcalc
