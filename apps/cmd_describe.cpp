@@ -26,6 +26,8 @@ void run_describe(Context& ctx, DescribeOptions o) {
     return;
   } catch (const Error& model_error) {
     if (std::string(model_error.what()).rfind("unknown model", 0) != 0) throw;
+    // "org/name" is no GPU: the model error says where it looked (database, HF cache, paths).
+    if (o.name.find('/') != std::string::npos) throw;
   }
   try {
     GpuSummary s;
