@@ -217,30 +217,46 @@ std::string render_svg(const Chart& c) {
     if (c.log_y && r.y <= 0) continue;
     const std::string col = bars ? "#D55E00" : kPalette[(c.series.size() + i) % kPaletteSize];
     const double y = Y(r.y);
+    // With many rules the legend names them; a label on each line would overlap.
+    const std::string text = c.rules.size() > 3 ? ""
+                                                : fmt::format(
+                                                      "<text class=\"fg\" x=\"{}\" y=\"{}\" text-anchor=\"end\" "
+                                                      "font-size=\"11\">{}</text>",
+                                                      px(kRight - 4), px(y - 5), esc(r.label));
     o += fmt::format(
         "<g class=\"rule\"><line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\" stroke-width=\"1.5\" "
-        "stroke-dasharray=\"6 4\"/>\n<text class=\"fg\" x=\"{}\" y=\"{}\" text-anchor=\"end\" "
-        "font-size=\"11\">{}</text></g>\n",
-        px(kLeft), px(y), px(kRight), px(y), col, px(kRight - 4), px(y - 5), esc(r.label));
+        "stroke-dasharray=\"6 4\"/>{}</g>\n",
+        px(kLeft), px(y), px(kRight), px(y), col, text);
     legend.push_back({"dash", col, r.label});
   }
 
   for (const ChartMark& m : c.marks) {
     if ((c.log_x && m.x <= 0) || (c.log_y && m.y <= 0)) continue;
     const double x = X(m.x), y = Y(m.y);
+    const bool right_half = x > (kLeft + kRight) / 2;  // label on the side with room
     o += fmt::format(
         "<g class=\"mark\"><path d=\"M{} {} l7 7 l-7 7 l-7 -7 z\" fill=\"#D55E00\" stroke=\"#ffffff\" "
-        "stroke-width=\"1\"/>\n<text class=\"fg\" x=\"{}\" y=\"{}\" font-size=\"11\" "
-        "font-weight=\"bold\">{}</text></g>\n",
-        px(x), px(y - 7), px(x + 10), px(y - 9), esc(m.label));
-    legend.push_back({"mark", "#D55E00", m.label});
+        "stroke-width=\"1\"/>",
+        px(x), px(y - 7));
+    if (!m.label.empty())
+      o += fmt::format("\n<text class=\"fg\" x=\"{}\" y=\"{}\" font-size=\"11\" font-weight=\"bold\"{}>{}</text>",
+                       px(right_half ? x - 10 : x + 10), px(y - 9), right_half ? " text-anchor=\"end\"" : "",
+                       esc(m.label));
+    o += "</g>\n";
+    if (!m.label.empty()) legend.push_back({"mark", "#D55E00", m.label});
   }
 
   // Legend to the right of the plot; long entries wrap at about 28 characters.
   o += "<g id=\"legend\">\n";
   double ly = kTop + 4;
   const double lx = kRight + 18;
-  for (const Entry& e : legend) {
+  for (size_t i = 0; i < legend.size(); ++i) {
+    const Entry& e = legend[i];
+    if (ly > kHeight - 20) {  // no room left: say how many are not listed
+      o += fmt::format("<text class=\"muted\" x=\"{}\" y=\"{}\" font-size=\"11\">+{} more</text>\n", px(lx), px(ly),
+                       legend.size() - i);
+      break;
+    }
     if (e.kind == "box")
       o += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"14\" height=\"10\" fill=\"{}\"/>\n", px(lx), px(ly - 9),
                        e.colour);
@@ -265,7 +281,7 @@ std::string render_svg(const Chart& c) {
       first = false;
     }
     (void)first;
-    ly += 6;
+    ly += 4;
   }
   o += "</g>\n</svg>\n";
   return o;

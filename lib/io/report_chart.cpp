@@ -64,17 +64,23 @@ Chart to_chart(const BreakevenReport& r) {
   }
   c.series.push_back(self);
   const double full = r.self_hosted_usd_per_1k_requests_at_full * per_m;
-  auto add_api = [&](const std::string& name, double usd_per_1k) {
+  // Each offer is a line; where the self-hosted curve (full / u) crosses it is its break-even point.
+  // The offer asked about gets a labelled point; the others carry their break-even in the legend.
+  auto add_api = [&](const std::string& name, double usd_per_1k, bool primary) {
     const double y = usd_per_1k * per_m;
-    c.rules.push_back({fmt::format("{} ${:.3g}/M", name, y), y});
-    if (y > 0 && full <= y)  // self-hosted cost at utilization u is full / u
-      c.marks.push_back({fmt::format("{:.1f}% vs {}", 100 * full / y, name), 100 * full / y, y});
+    const bool crosses = y > 0 && full <= y;
+    c.rules.push_back({fmt::format("{} ${:.3g}/M{}", name, y,
+                                   crosses ? fmt::format(": break-even {:.1f}%", 100 * full / y) : ": never"),
+                       y});
+    if (crosses)
+      c.marks.push_back(
+          {primary ? fmt::format("break-even {:.1f}% vs {}", 100 * full / y, name) : std::string(), 100 * full / y, y});
   };
-  add_api(r.api.name, r.api_usd_per_1k_requests);
+  add_api(r.api.name, r.api_usd_per_1k_requests, true);
   for (const ApiOffer& o : r.offers) {
     const double per_1k =
         (w.input * o.usd_per_million_input + w.output * o.usd_per_million_output) / 1e6 * 1000.0;  // case C-07
-    add_api(o.provider, per_1k);
+    add_api(o.provider, per_1k, false);
   }
   return c;
 }
@@ -83,9 +89,12 @@ Chart to_chart(const TrainMemoryReport& r) {
   const TrainMemory& m = r.memory;
   Chart c;
   c.title = fmt::format("Training memory per GPU: {}{}", r.names.model_id, r.gpu ? " on " + r.gpu->id : "");
-  c.subtitle =
-      fmt::format("{} GPUs, tp {}, pp {}, ZeRO-{}, micro-batch {}, seq {}, recompute {}", r.setup.num_gpus, r.setup.tp,
-                  r.setup.pp, r.setup.zero, fmt_count(r.setup.micro_batch), fmt_count(r.setup.seq), r.names.recompute);
+  c.subtitle = fmt::format("{}{} GPU(s), tp {}, pp {}, ZeRO-{}, micro-batch {}, seq {}, recompute {}",
+                           r.setup.lora_rank > 0 ? fmt::format("{} rank {}, ", r.setup.qlora ? "QLoRA" : "LoRA",
+                                                               fmt_count(r.setup.lora_rank))
+                                                 : std::string(),
+                           r.setup.num_gpus, r.setup.tp, r.setup.pp, r.setup.zero, fmt_count(r.setup.micro_batch),
+                           fmt_count(r.setup.seq), r.names.recompute);
   c.y_label = "GiB per GPU";
   c.stack_label = "per-GPU breakdown";
   c.stack = {{"weights", m.weights / kGiB},
