@@ -340,3 +340,13 @@ TEST_CASE("every --help example runs and is shown in its command's help") {
     }
   }
 }
+
+TEST_CASE("describe without --context: KV per token and one sequence at the model's max context") {
+  // Llama-3.1-8B: 32 layers x 8 KV heads x 128 x 2 (K, V) x 2 B = 131,072 B/token; x 131,072 = 16 GiB.
+  const auto r = mlc("describe llama-3.1-8b");
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("131,072 B/token; 16.00 GiB per sequence at the max context 131,072") != std::string::npos);
+  const auto j = mlc("describe llama-3.1-8b --json").json()["result"];
+  CHECK(j["kv_cache_bytes_at_max_context"].get<double>() == 131072.0 * 131072);
+  CHECK(mlc("describe llama-3.1-8b --context 8192 --json").json()["result"]["kv_cache_bytes_at_max_context"].is_null());
+}
