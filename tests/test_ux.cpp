@@ -178,6 +178,20 @@ TEST_CASE("completion scripts come from the command tree and the database") {
     CHECK(out.find("h100-sxm") != std::string::npos);
     CHECK(out.find("a100") == std::string::npos);
   }
+  // zsh and fish parse their scripts where they are installed; fish also answers a completion.
+  const std::string dir = temp_dir("comp2");
+  if (std::system("command -v zsh >/dev/null 2>&1") == 0) {
+    std::ofstream(dir + "/_mlcalc") << mlc("completion zsh").out;
+    CHECK(std::system(("zsh -n " + dir + "/_mlcalc").c_str()) == 0);
+  }
+  if (std::system("command -v fish >/dev/null 2>&1") == 0) {
+    std::ofstream(dir + "/mlcalc.fish") << mlc("completion fish").out;
+    CHECK(std::system(("fish -n " + dir + "/mlcalc.fish").c_str()) == 0);
+    const std::string cmd = "fish -c 'source " + dir + "/mlcalc.fish; complete -C \"mlcalc vram train --lora-t\"' > " +
+                            dir + "/fish.out 2>&1";
+    CHECK(std::system(cmd.c_str()) == 0);
+    CHECK(slurp(dir + "/fish.out").find("--lora-targets") != std::string::npos);
+  }
   CHECK(mlc("completion tcsh").status == 2);
 }
 
