@@ -42,7 +42,7 @@ std::vector<std::string> flag_names(const CLI::Option* o) {
 }
 
 bool takes_value(const CLI::Option* o) {
-  return o->get_type_size() != 0;
+  return o->get_expected_max() != 0;  // flags expect 0 values (CLI11 App::_add_flag_internal)
 }
 
 /// The words of a "a | b | c (note)" description (what add_choice and friends write), else none.

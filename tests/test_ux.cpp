@@ -203,7 +203,9 @@ TEST_CASE("the man page lists every visible command and flag") {
     CHECK_MESSAGE(r.out.find(std::string(".SS \"mlcalc ") + cmd + "\"") != std::string::npos, cmd);
   CHECK(r.out.find("\\-\\-qlora") != std::string::npos);
   CHECK(r.out.find("HF_HUB_CACHE") != std::string::npos);
-  CHECK(r.out.find(".SS \"mlcalc man\"") == std::string::npos);  // hidden
+  CHECK(r.out.find("\\fB\\-\\-check\\fR\n") != std::string::npos);                // a flag: no value
+  CHECK(r.out.find("\\fB\\-\\-lora\\-rank\\fR \\fIR\\fR") != std::string::npos);  // an option: its value
+  CHECK(r.out.find(".SS \"mlcalc man\"") == std::string::npos);                   // hidden
   CHECK(mlc("--help").out.find(" man ") == std::string::npos);
 }
 
