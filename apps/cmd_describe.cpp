@@ -7,7 +7,11 @@ namespace {
 
 struct DescribeOptions {
   std::string name;
-  DescribeQuery q{.context = 0};  ///< context 0 = not given
+  DescribeQuery q = [] {
+    DescribeQuery d;
+    d.context = 0;  // not given
+    return d;
+  }();
   std::optional<DType> weights, kv = DType{DType::Kind::bf16}, state = DType{DType::Kind::bf16};
 };
 
