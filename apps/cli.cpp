@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fmt/format.h>
+#include <fstream>
 #include <ostream>
 
 #include "common.hpp"
@@ -12,9 +14,25 @@
 
 namespace mlcalc::cli {
 
+std::vector<std::string> fold_warnings(const std::vector<std::string>& ws) {
+  std::vector<std::string> out;
+  std::vector<int> count;
+  for (const auto& w : ws) {
+    const auto it = std::find(out.begin(), out.end(), w);
+    if (it == out.end())
+      out.push_back(w), count.push_back(1);
+    else
+      ++count[it - out.begin()];
+  }
+  for (size_t i = 0; i < out.size(); ++i)
+    if (count[i] > 1) out[i] += fmt::format(" ({} times)", count[i]);
+  return out;
+}
+
 std::vector<Command> commands() {
-  return {list_command(), describe_command(),  throughput_command(), vram_command(), train_command(),
-          cost_command(), breakeven_command(), validate_command(),   plan_command(), transfer_command()};
+  return {list_command(),  describe_command(), throughput_command(), vram_command(),
+          train_command(), cost_command(),     breakeven_command(),  validate_command(),
+          plan_command(),  transfer_command(), completion_command(), man_command()};
 }
 
 Database& Context::db() {
@@ -42,10 +60,23 @@ void Context::emit(Document doc) {
   std::vector<std::string> all = warnings;
   all.insert(all.end(), doc.warnings.begin(), doc.warnings.end());
   if (db_) all.insert(all.end(), db_->warnings.begin(), db_->warnings.end());
-  doc.warnings = all;
-  *out << render(doc, format, MLCALC_VERSION);
+  doc.warnings = fold_warnings(all);
+  if ((vega || !plot_path.empty()) && !doc.chart)
+    throw Error(fmt::format("{}: `{}` has no chart (throughput, breakeven and vram have one)",
+                            vega ? "--format vega" : "--plot", doc.command),
+                ErrorKind::usage);
+  if (!plot_path.empty()) {
+    std::ofstream f(plot_path);
+    f << render_svg(*doc.chart);
+    if (!f.flush()) throw Error("--plot: cannot write '" + plot_path + "'");
+  }
+  if (vega)
+    *out << render_vega(*doc.chart).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  else
+    *out << render(doc, format, MLCALC_VERSION);
   out->flush();
-  for (const auto& w : all) *err << "mlcalc: warning: " << w << "\n";
+  if (!quiet)
+    for (const auto& w : doc.warnings) *err << "mlcalc: warning: " << w << "\n";
 }
 
 namespace {
@@ -61,6 +92,22 @@ void print_error(std::ostream& err, const std::string& msg) {
   }
 }
 
+// The deepest command the user named ("mlcalc vram train"), so an error points at its help.
+std::string help_command(const CLI::App& app) {
+  std::string name = "mlcalc";
+  const CLI::App* at = &app;
+  for (bool deeper = true; deeper;) {
+    deeper = false;
+    for (const CLI::App* sub : at->get_subcommands([](const CLI::App* a) { return a->count() > 0; })) {
+      name += " " + sub->get_name();
+      at = sub;
+      deeper = true;
+      break;
+    }
+  }
+  return name;
+}
+
 }  // namespace
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -73,12 +120,15 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   app.set_version_flag("--version", MLCALC_VERSION);
   app.require_subcommand(1);
   app.fallthrough();
-  app.add_option("--format", format, "output format: table, json, csv, md")
-      ->check(CLI::IsMember({"table", "json", "csv", "md"}))
+  app.add_option("--format", format, "output format: table, json, csv, md, vega (a Vega-Lite chart spec)")
+      ->check(CLI::IsMember({"table", "json", "csv", "md", "vega"}))
       ->default_val("table");
   app.add_flag("--json", json, "same as --format json");
   app.add_option("--db", ctx.db_dirs, "extra database directory (repeatable; overrides shipped entries)")
       ->type_name("DIR");
+  app.add_flag("--quiet,-q", ctx.quiet, "no warnings on stderr (they stay in the JSON envelope)");
+  app.add_option("--plot", ctx.plot_path, "also write the command's chart as SVG (throughput, breakeven, vram)")
+      ->type_name("FILE.svg");
   bool no_builtin = false;
   app.add_flag("--no-builtin-db", no_builtin, "use only the --db / MLCALC_DB entries, not the shipped databases");
   std::vector<Command> cmds = commands();
@@ -87,6 +137,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     names.push_back(c.name);
     c.add_options(*app.add_subcommand(c.name, c.summary));
   }
+  add_help_examples(app);
   try {
     try {
       std::vector<std::string> rev(args.rbegin(), args.rend());  // CLI11 takes arguments in reverse
@@ -100,7 +151,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
         msg = "unknown command '" + args[0] + "'" + did_you_mean(args[0], names) + " (commands: " + list + ")";
       }
-      err << "mlcalc: error: " << msg << "\nRun 'mlcalc --help' for usage.\n";
+      err << "mlcalc: error: " << msg << "\nRun '" << help_command(app) << " --help' for usage.\n";
       return 2;
     }
     ctx.format = json               ? Format::json
@@ -109,6 +160,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
                  : format == "md"   ? Format::md
                                     : Format::table;
     ctx.builtin_db = !no_builtin;
+    ctx.vega = format == "vega";
+    ctx.app = &app;
     for (auto& c : cmds)
       if (app.got_subcommand(c.name)) c.run(ctx);
   } catch (const Error& e) {

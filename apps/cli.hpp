@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +27,10 @@ struct Context {
   std::ostream* err = nullptr;
   int exit_code = 0;                  ///< 3 when --check finds something that does not fit
   std::vector<std::string> warnings;  ///< from resolving inputs (stale prices, fallbacks)
+  bool quiet = false;                 ///< --quiet: warnings only in the JSON envelope, not on stderr
+  bool vega = false;                  ///< --format vega: the command's chart as a Vega-Lite spec
+  std::string plot_path;              ///< --plot FILE.svg: also write the command's chart
+  const CLI::App* app = nullptr;      ///< the parsed command tree (completion and man page read it)
 
   Database& db();
   void warn(const std::string& w) { warnings.push_back(w); }
@@ -45,6 +50,14 @@ struct Command {
   std::function<void(Context& ctx)> run;
 };
 
+/// Examples per command path ("vram train"), shown at the end of its --help and in the man page.
+const std::map<std::string, std::vector<std::string>>& help_examples();
+/// Sets the examples as the footers of `app`'s subcommands (recursively; `path` of `app`).
+void add_help_examples(CLI::App& app, const std::string& path = "");
+
+/// Identical warnings once each, with "(N times)" when repeated.
+std::vector<std::string> fold_warnings(const std::vector<std::string>& ws);
+
 /// The registry (ninja's kTools[]): every command, built fresh for one invocation.
 std::vector<Command> commands();
 
@@ -59,5 +72,7 @@ Command breakeven_command();
 Command validate_command();
 Command plan_command();
 Command transfer_command();
+Command completion_command();
+Command man_command();
 
 }  // namespace mlcalc::cli

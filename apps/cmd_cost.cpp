@@ -11,7 +11,7 @@ namespace {
 
 struct CostOptions {
   DeploymentOptions dep;
-  WorkloadOptions work{1000, 500};
+  WorkloadOptions work;
   double num_gpus = 0;
   std::string provider, pricing = "on-demand", api, api_price;
   bool allow_long_context = false;
@@ -42,8 +42,19 @@ void run_cost(Context& ctx, const CostOptions& o) {
     throw Error("give --utilization or --requests-per-day (which sets the utilization), not both", ErrorKind::usage);
   const Fleet f = make_fleet(ctx, o);
   const std::vector<ApiOffer> offers = ctx.db().api_offers();
+  // One line for all stale API prices of the model, not one per offer.
+  std::vector<std::string> stale;
+  std::string oldest;
   for (const auto& off : offers)
-    if (off.model == f.dep.arch->id) warn_if_old(ctx, "API price " + off.provider + " " + off.model, off.as_of);
+    if (off.model == f.dep.arch->id && age_days(off.as_of) > 180) {
+      stale.push_back(off.provider);
+      if (oldest.empty() || off.as_of < oldest) oldest = off.as_of;
+    }
+  if (stale.size() == 1)
+    warn_if_old(ctx, "API price " + stale[0] + " " + f.dep.arch->id, oldest);
+  else if (!stale.empty())
+    ctx.warn(fmt::format("{} API prices for {} are over 180 days old (oldest dated {}): {}", stale.size(),
+                         f.dep.arch->id, oldest, fmt::join(stale, ", ")));
   ctx.emit(to_document(evaluate_cost(f, o.utilization, o.requests_per_day, offers)));
 }
 
@@ -87,7 +98,10 @@ ApiPrice resolve_api(Context& ctx, const CostOptions& o, const std::string& mode
 void run_breakeven(Context& ctx, const CostOptions& o) {
   const Fleet f = make_fleet(ctx, o);
   const ApiPrice api = resolve_api(ctx, o, f.dep.arch->id);
-  ctx.emit(to_document(evaluate_breakeven(f, api)));
+  BreakevenReport r = evaluate_breakeven(f, api);
+  for (const auto& off : ctx.db().api_offers())  // the chart draws the model's other offers too
+    if (off.model == f.dep.arch->id && r.api.name.rfind(off.provider + " (", 0) != 0) r.offers.push_back(off);
+  ctx.emit(to_document(r));
 }
 
 void add_common(CLI::App& sub, CostOptions& o) {

@@ -7,7 +7,11 @@ namespace {
 
 struct DescribeOptions {
   std::string name;
-  DescribeQuery q;
+  DescribeQuery q = [] {
+    DescribeQuery d;
+    d.context = 0;  // not given
+    return d;
+  }();
   std::optional<DType> weights, kv = DType{DType::Kind::bf16}, state = DType{DType::Kind::bf16};
 };
 
@@ -19,13 +23,25 @@ void run_describe(Context& ctx, DescribeOptions o) {
   // A name is a model when the model database knows it, else a GPU; else neither (did-you-mean over both).
   try {
     const ModelEntry& m = db.model(o.name);
+    // No --context: the figures are per token (context 1), and the KV line adds one sequence at
+    // the model's max context, the two numbers people look for.
+    const bool no_context = o.q.context <= 0;
+    if (no_context) o.q.context = 1;
     ModelSummary s = summarize_model(m.arch, o.q);
+    if (no_context && m.arch.max_context > 0) {
+      DescribeQuery full = o.q;
+      full.context = double(m.arch.max_context);
+      full.batch = 1;
+      s.kv_cache_bytes_at_max_context = summarize_model(m.arch, full).kv_cache_bytes;
+    }
     s.id = m.id, s.name = m.name, s.source = m.source, s.as_of = m.as_of, s.query_name = o.name;
     s.stated_total = m.stated_total, s.stated_active = m.stated_active;
     ctx.emit(to_document(s));
     return;
   } catch (const Error& model_error) {
     if (std::string(model_error.what()).rfind("unknown model", 0) != 0) throw;
+    // "org/name" is no GPU: the model error says where it looked (database, HF cache, paths).
+    if (o.name.find('/') != std::string::npos) throw;
   }
   try {
     GpuSummary s;
@@ -62,7 +78,8 @@ Command describe_command() {
             sub.add_option("name", o->name,
                            "model (database name, Hugging Face id, config.json path), GPU or interconnect")
                 ->required();
-            add_count(sub, "--context", o->q.context, "context length in tokens (default 1)");
+            add_count(sub, "--context", o->q.context,
+                      "context length in tokens (default: per token, and KV at the model's max context)");
             add_count(sub, "--batch", o->q.batch, "sequences (default 1)");
             add_dtype(sub, "--weights", o->weights, "weight dtype (default: the checkpoint's)");
             add_dtype(sub, "--kv-dtype", o->kv, "KV-cache dtype (default bf16)");

@@ -13,7 +13,38 @@ struct TrainOptions {
   double params = 0, gpus_per_node = 8, largest_layer = 0;
   TrainLayoutOptions layout;
   bool deepspeed = false, check = false, zero_init = true, old_zero2 = false;
+  double lora_rank = 0;
+  unsigned lora_targets = kLoraAllLinear;
+  std::string lora_targets_text = "all-linear";
+  bool qlora = false;
 };
+
+// --lora-targets q,k,v,o,gate,up,down | all-linear
+unsigned parse_lora_targets(const std::string& v) {
+  if (v == "all-linear") return kLoraAllLinear;
+  const std::vector<std::pair<std::string, unsigned>> table = {{"q", kLoraQ},      {"k", kLoraK},       {"v", kLoraV},
+                                                               {"o", kLoraO},      {"gate", kLoraGate}, {"up", kLoraUp},
+                                                               {"down", kLoraDown}};
+  std::vector<std::string> names{"all-linear"};
+  for (const auto& [k, b] : table) names.push_back(k);
+  unsigned bits = 0;
+  size_t p = 0;
+  while (p <= v.size()) {
+    const size_t q = v.find(',', p);
+    const std::string item = v.substr(p, q == std::string::npos ? std::string::npos : q - p);
+    unsigned bit = 0;
+    for (const auto& [k, b] : table)
+      if (item == k) bit = b;
+    if (!bit)
+      throw CLI::ValidationError(
+          "--lora-targets",
+          "'" + item + "' is not one of q, k, v, o, gate, up, down, all-linear" + did_you_mean(item, names));
+    bits |= bit;
+    if (q == std::string::npos) break;
+    p = q + 1;
+  }
+  return bits;
+}
 
 struct InferOptions {
   DeploymentOptions dep;
@@ -60,6 +91,15 @@ void run_train(Context& ctx, const TrainOptions& o) {
   s.flash_attn = o.layout.flash_attn;
   s.sequence_parallel = o.layout.sp;
   s.overhead_bytes = o.layout.overhead_gib * kGiB;
+  s.qlora = o.qlora;
+  // QLoRA's own recipe: r = 64 on every linear layer (Dettmers et al. 2023, sec. 4 / appendix B.2).
+  s.lora_rank = o.lora_rank > 0 ? o.lora_rank : (o.qlora ? 64 : 0);
+  s.lora_targets = o.lora_targets;
+  names.lora_targets = o.lora_targets_text;
+  if (o.deepspeed && s.lora_rank > 0)
+    throw Error("--formula deepspeed covers full fine-tuning only (drop --lora-rank / --qlora)", ErrorKind::usage);
+  if (o.lora_targets_text != "all-linear" && s.lora_rank <= 0)
+    throw Error("--lora-targets needs --lora-rank R (or --qlora)", ErrorKind::usage);
   if (o.deepspeed) {
     // DeepSpeed-compatible view: its estimator's model-state formulas, nothing else.
     if (s.zero != 2 && s.zero != 3)
@@ -92,7 +132,7 @@ void run_infer(Context& ctx, const InferOptions& o) {
     throw Error("give --context or --input/--output, not both", ErrorKind::usage);
   const Deployment d = make_deployment(ctx, o.dep);
   double context = o.context;
-  if (context <= 0) context = (o.input > 0 || o.output > 0) ? o.input + o.output : 4096;
+  if (context <= 0) context = (o.input > 0 || o.output > 0) ? o.input + o.output : kDefaultInput + kDefaultOutput;
   const InferMemoryReport r = evaluate_infer_memory(d, o.batch, context, o.allow_long_context);
   ctx.emit(to_document(r));
   if (o.check && !r.memory.fits) ctx.exit_code = 3;
@@ -109,6 +149,26 @@ void add_train_options(CLI::App& train, TrainOptions& t) {
   add_count(train, "--gpus-per-node", t.gpus_per_node, "deepspeed view: GPUs per node (default 8)");
   add_count(train, "--largest-layer", t.largest_layer, "deepspeed view: parameters of the largest module");
   train.add_option("--zero-init", t.zero_init, "deepspeed view: zero.Init used (default true)");
+  train
+      .add_option_function<std::string>(
+          "--lora-rank",
+          [&t](const std::string& v) {
+            t.lora_rank = parse_count(v, "--lora-rank");
+            if (t.lora_rank > 65536) throw CLI::ValidationError("--lora-rank", "is at most 65536, got '" + v + "'");
+          },
+          "LoRA: train rank-R adapters on a frozen base model (default: full fine-tuning; 64 with --qlora)")
+      ->type_name("R");
+  train
+      .add_option_function<std::string>(
+          "--lora-targets",
+          [&t](const std::string& v) {
+            t.lora_targets = parse_lora_targets(v);
+            t.lora_targets_text = v;
+          },
+          "layers that get adapters: q,k,v,o,gate,up,down or all-linear (default all-linear)")
+      ->type_name("LIST");
+  train.add_flag("--qlora", t.qlora,
+                 "QLoRA: base linears in 4-bit NF4 with double quantization (bitsandbytes), LoRA adapters on top");
   train.add_flag("--deepspeed-old-zero2", t.old_zero2,
                  "deepspeed view: the pre-2024-06 ZeRO-2 formula 4P + 16P/N (what its docs print)");
 }
@@ -128,7 +188,7 @@ Command vram_command() {
                 sub.add_subcommand("infer", "inference memory per GPU (weights, KV cache, state) and what fits");
             add_deployment_options(*infer, i->dep, false);
             add_count(*infer, "--batch", i->batch, "concurrent sequences (default 1)");
-            add_count(*infer, "--context", i->context, "tokens per sequence (default 4096, or input + output)");
+            add_count(*infer, "--context", i->context, "tokens per sequence (default input + output = 1024 + 256)");
             add_count(*infer, "--input", i->input, "prompt tokens (context = input + output)");
             add_count(*infer, "--output", i->output, "generated tokens");
             add_count(*infer, "--block-size", i->dep.block_size, "paged-KV block in tokens (default 16)");

@@ -93,10 +93,14 @@ void add_deployment_options(CLI::App& app, DeploymentOptions& o, bool perf);
 /// Resolves names, checks the parallelism, picks efficiencies; warnings go to ctx.
 Deployment make_deployment(Context& ctx, const DeploymentOptions& o);
 
+/// The one workload default of throughput, cost, breakeven and vram infer: a chat turn of
+/// 1024 prompt tokens and 256 generated ones (stated in every output's inputs).
+constexpr double kDefaultInput = 1024, kDefaultOutput = 256;
+
 /// Tokens per request, the engine's batch cap and latency targets.
 struct WorkloadOptions {
-  double input = 128, output = 1, max_batch = -1;  ///< max_batch < 0 = the engine's
-  double tpot_slo_s = 0, ttft_slo_s = 0;           ///< 0 = none
+  double input = kDefaultInput, output = kDefaultOutput, max_batch = -1;  ///< max_batch < 0 = the engine's
+  double tpot_slo_s = 0, ttft_slo_s = 0;                                  ///< 0 = none
 };
 void add_workload_options(CLI::App& app, WorkloadOptions& o);
 

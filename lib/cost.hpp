@@ -124,6 +124,7 @@ struct BreakevenReport {
   std::optional<double> utilization, requests_per_day, tokens_per_month;
   double self_hosted_usd_per_1k_requests_at_full = 0, api_usd_per_1k_requests = 0;
   std::vector<BreakevenPoint> curve;  ///< 5%, 10%, ... 100%
+  std::vector<ApiOffer> offers;       ///< other API offers for the model (drawn beside `api` in the chart)
 };
 BreakevenReport evaluate_breakeven(const Fleet& f, const ApiPrice& api);
 

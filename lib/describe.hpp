@@ -33,6 +33,7 @@ struct ModelSummary {
   double kv_bytes_per_token_full_context = 0;  ///< per token while the context is within every window
   double state_bytes = 0, state_bytes_per_sequence = 0;
   double flops_per_token = 0, attention_flops_per_token = 0;
+  double kv_cache_bytes_at_max_context = 0;  ///< one sequence at max_context, when no context was asked (0 = not)
   std::vector<std::string> warnings;
 };
 ModelSummary summarize_model(const Architecture& a, const DescribeQuery& q);

@@ -65,6 +65,11 @@ void check_train_setup(const TrainSetup& s) {
     throw Error("tp " + std::to_string(s.tp) + " does not divide the " + std::to_string(s.arch->attn.num_heads) +
                 " attention heads");
   if (s.arch && s.pp > s.arch->num_layers) throw Error("pp exceeds the number of layers");
+  if ((s.lora_rank > 0 || s.qlora) && !s.arch)
+    throw Error("LoRA / QLoRA need --model: the adapter size depends on the layer widths", ErrorKind::usage);
+  if (s.qlora && s.lora_rank <= 0) throw Error("--qlora needs a LoRA rank", ErrorKind::usage);
+  if (s.lora_rank > 0 && (s.lora_targets & kLoraAllLinear) == 0)
+    throw Error("LoRA needs at least one target layer", ErrorKind::usage);
 }
 
 double layer_activation_bytes(const Architecture& a, const LayerGroup& g, double s, double b, int tp, bool sp,
@@ -128,6 +133,7 @@ struct Split {
   double weights, grads, opt;  // bytes of the three model states, per GPU
   double cpu;
   int dp, shard;
+  double trainable, frozen;  // trainable parameters (whole model); frozen base weight bytes per GPU
 };
 
 Split model_states(const TrainSetup& s) {
@@ -145,11 +151,35 @@ Split model_states(const TrainSetup& s) {
   auto shard = [&](double stage_min, double per_param) {
     return s.zero >= stage_min ? (dense / r.shard + experts / exp_shard) * per_param : (dense + experts) * per_param;
   };
-  // ZeRO paper Table 1: Pos shards the optimizer (stage 1), Pos+g also gradients (2),
-  // Pos+g+p also parameters (3): 16P -> 4P + 12P/N -> 2P + 14P/N -> 16P/N.
-  r.opt = shard(1, sb.optimizer);
-  r.grads = shard(2, sb.gradients);
-  r.weights = shard(3, sb.weights) * s.weight_copies;
+  r.trainable = s.params;
+  r.frozen = 0;
+  if (s.lora_rank > 0) {
+    // LoRA (Hu et al. 2021): the base model is frozen (weights only, no gradients or optimizer
+    // states); the adapters train with the precision's state bytes. QLoRA (Dettmers et al. 2023):
+    // the base linears are NF4 with double quantization; embeddings and the LM head stay 16-bit
+    // (bitsandbytes quantizes nn.Linear layers, transformers keeps lm_head unconverted).
+    const Architecture& a = *s.arch;
+    const double embed = double(a.vocab) * a.hidden * (a.tied_embeddings ? 1 : 2);
+    const double base = s.precision == Precision::fp32 ? 4 : 2;
+    const double lin = s.qlora ? kNf4DoubleQuantBytes : base;
+    const double frozen_dense = std::max(0.0, s.params - s.expert_params - embed) * lin + embed * base;
+    const double frozen = frozen_dense / (double(s.tp) * s.pp) + s.expert_params * lin / (double(s.tp) * s.pp * s.ep);
+    r.frozen = s.zero >= 3 ? frozen / r.shard : frozen;
+    r.trainable = lora_params(a, s.lora_rank, s.lora_targets);
+    const double t = r.trainable / (double(s.tp) * s.pp);  // adapters split with their base matrices
+    auto shard_t = [&](double stage_min, double per_param) {
+      return (s.zero >= stage_min ? t / r.shard : t) * per_param;
+    };
+    r.opt = shard_t(1, sb.optimizer);
+    r.grads = shard_t(2, sb.gradients);
+    r.weights = (r.frozen + shard_t(3, sb.weights)) * s.weight_copies;
+  } else {
+    // ZeRO paper Table 1: Pos shards the optimizer (stage 1), Pos+g also gradients (2),
+    // Pos+g+p also parameters (3): 16P -> 4P + 12P/N -> 2P + 14P/N -> 16P/N.
+    r.opt = shard(1, sb.optimizer);
+    r.grads = shard(2, sb.gradients);
+    r.weights = shard(3, sb.weights) * s.weight_copies;
+  }
   if (s.offload != Offload::none) {
     // ZeRO-Offload: optimizer states and the gradients they consume live in host memory.
     r.cpu += r.opt + r.grads;
@@ -159,6 +189,7 @@ Split model_states(const TrainSetup& s) {
   if (s.offload == Offload::optimizer_params) {
     r.cpu += r.weights;
     r.weights = 0;
+    r.frozen = 0;
   }
   return r;
 }
@@ -203,6 +234,8 @@ TrainMemory training_memory(const TrainSetup& s) {
   m.gradients = st.grads;
   m.optimizer = st.opt;
   m.cpu = st.cpu;
+  m.trainable_params = st.trainable;
+  m.frozen_weights = st.frozen;
   double logits = 0;
   const double act = activation_bytes_per_sample(s, &logits);
   m.activations = act * s.micro_batch;
@@ -212,16 +245,56 @@ TrainMemory training_memory(const TrainSetup& s) {
   // the next (2 x largest module in 16-bit); ZeRO-1/2 reduce gradients in buckets (DeepSpeed
   // reduce_bucket_size default 5e8 elements, 16-bit), capped by the local parameter count;
   // plain DDP buckets are 25 MiB (PyTorch bucket_cap_mb default).
-  const double local = s.params / (double(s.tp) * s.pp);
+  const double local = st.trainable / (double(s.tp) * s.pp);  // gradients are reduced for trainable ones only
   if (s.zero == 3)
     m.buffers = 2.0 * 2.0 * s.largest_layer_params / s.tp;
   else if (s.zero >= 1)
     m.buffers = 2.0 * std::min(5e8, local);
   else
     m.buffers = s.num_gpus > 1 ? 25.0 * kMiB : 0.0;
+  // QLoRA computes in 16-bit: bitsandbytes dequantizes one NF4 matrix at a time to a bf16 copy
+  // (bitsandbytes/autograd/_functions.py MatMul4Bit: dequantize_4bit, then linear).
+  if (s.qlora && s.arch) {
+    const Architecture& a = *s.arch;
+    m.buffers += 2.0 *
+                 std::max({double(a.hidden) * a.dense.intermediate, double(a.hidden) * a.moe.expert_intermediate,
+                           double(a.hidden) * a.attn.num_heads * a.attn.head_dim}) /
+                 s.tp;
+  }
   m.overhead = s.overhead_bytes;
   m.total = m.weights + m.gradients + m.optimizer + m.activations + m.logits + m.buffers + m.overhead;
   return m;
+}
+
+double lora_params(const Architecture& a, double r, unsigned targets) {
+  const double h = double(a.hidden);
+  auto on = [targets](unsigned t) { return (targets & t) != 0; };
+  double per_model = 0;
+  for (const LayerGroup& g : a.groups) {
+    double layer = 0;
+    if (g.mixer == Mixer::attention) {
+      const double q = double(a.attn.num_heads) * a.attn.head_dim * (a.attn.output_gate ? 2 : 1);
+      const double kv = double(a.attn.num_kv_heads) * a.attn.head_dim;
+      layer += (on(kLoraQ) ? h + q : 0) + (on(kLoraK) ? h + kv : 0) + (on(kLoraV) ? h + kv : 0) +
+               (on(kLoraO) ? double(a.attn.num_heads) * a.attn.head_dim + h : 0);
+    } else if (g.mixer == Mixer::mla) {
+      const double nh = a.attn.num_heads, qk = a.mla.qk_nope_head_dim + a.mla.qk_rope_head_dim;
+      const double q = a.mla.q_lora_rank > 0 ? (h + a.mla.q_lora_rank) + (a.mla.q_lora_rank + nh * qk) : h + nh * qk;
+      layer += (on(kLoraQ) ? q : 0) + (on(kLoraK) ? h + a.mla.kv_lora_rank + a.mla.qk_rope_head_dim : 0) +
+               (on(kLoraV) ? a.mla.kv_lora_rank + nh * (a.mla.qk_nope_head_dim + a.mla.v_head_dim) : 0) +
+               (on(kLoraO) ? nh * a.mla.v_head_dim + h : 0);
+    }
+    auto mlp = [&](double inter, bool gated) {
+      return (on(kLoraGate) && gated ? h + inter : 0) + (on(kLoraUp) ? h + inter : 0) + (on(kLoraDown) ? inter + h : 0);
+    };
+    if (g.ffn == Ffn::dense)
+      layer += mlp(double(a.dense.intermediate), a.dense.gated);
+    else if (g.ffn != Ffn::none)
+      layer += a.moe.num_experts * mlp(double(a.moe.expert_intermediate), a.dense.gated) +
+               a.moe.num_shared * mlp(double(a.moe.shared_intermediate), a.dense.gated);
+    per_model += g.num_layers * layer;
+  }
+  return r * per_model;
 }
 
 double largest_layer_params(const Architecture& a) {

@@ -22,6 +22,29 @@ struct StateBytes {
 };
 StateBytes state_bytes(Precision p, Optimizer o);
 
+/// LoRA adapter targets: the linear layers of a block (PEFT's q_proj, k_proj, v_proj, o_proj,
+/// gate_proj, up_proj, down_proj; MLA's q, kv_a, kv_b, o projections count as q, k, v, o).
+enum LoraTarget : unsigned {
+  kLoraQ = 1,
+  kLoraK = 2,
+  kLoraV = 4,
+  kLoraO = 8,
+  kLoraGate = 16,
+  kLoraUp = 32,
+  kLoraDown = 64,
+};
+constexpr unsigned kLoraAllLinear = 127;  ///< PEFT "all-linear": every block linear, not the LM head
+
+/// Bytes per parameter of NF4 with double quantization (Dettmers et al. 2023, QLoRA sec. 3
+/// "Double Quantization"): 4-bit codes + an 8-bit absmax per 64 weights + an fp32 absmax per
+/// 256 of those: 4 + 8/64 + 32/(64*256) = 4.127 bits.
+constexpr double kNf4DoubleQuantBytes = (4.0 + 8.0 / 64 + 32.0 / (64 * 256)) / 8;
+
+/// Trainable parameters of rank-`rank` LoRA adapters on `targets`: r x (in + out) per adapted
+/// matrix W (in x out) (Hu et al. 2021, LoRA sec. 4.1: W + BA, B in x r, A r x out); MoE experts
+/// each get their own adapter; SSM mixer projections are not targets.
+double lora_params(const Architecture& a, double rank, unsigned targets);
+
 /// A training job.
 struct TrainSetup {
   const Architecture* arch = nullptr;  ///< nullptr: generic dense model of `params` (model states only)
@@ -37,8 +60,11 @@ struct TrainSetup {
   Precision precision = Precision::bf16_mixed;
   Optimizer optimizer = Optimizer::adamw;
   Offload offload = Offload::none;
-  double overhead_bytes = 0;  ///< CUDA context + allocator fragmentation
-  int weight_copies = 1;      ///< DualPipe keeps two copies of the stage's parameters (DeepSeek-V3 sec. 3.2.1)
+  double overhead_bytes = 0;               ///< CUDA context + allocator fragmentation
+  double lora_rank = 0;                    ///< LoRA rank r; 0 = full fine-tuning (needs `arch`)
+  unsigned lora_targets = kLoraAllLinear;  ///< LoraTarget bits
+  bool qlora = false;                      ///< frozen base linears in NF4 with double quantization
+  int weight_copies = 1;  ///< DualPipe keeps two copies of the stage's parameters (DeepSeek-V3 sec. 3.2.1)
 };
 
 /// Per-GPU training memory, bytes.
@@ -49,6 +75,8 @@ struct TrainMemory {
   double total = 0;
   double cpu = 0;                     ///< host memory per GPU when offloading
   double activations_per_sample = 0;  ///< activations + logits per micro-batch sample
+  double trainable_params = 0;        ///< whole model: all parameters, or the LoRA adapters
+  double frozen_weights = 0;          ///< of `weights`: the frozen base model (LoRA / QLoRA)
 };
 
 /// Checks the setup (GPU counts divisible, offload needs ZeRO, ...); throws Error.

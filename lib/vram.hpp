@@ -33,6 +33,7 @@ std::optional<double> longest_context(const Deployment& d, double batch);
 /// Names of the training options, as the CLI spells them (for reports).
 struct TrainNames {
   std::string model_id, recompute = "none", optimizer = "adamw", precision = "bf16-mixed", offload = "none", fsdp;
+  std::string lora_targets = "all-linear";
 };
 
 /// Training memory of one job on a GPU (docs/model.md "Training memory").

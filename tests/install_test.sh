@@ -9,6 +9,11 @@ cmake --install "$build" --prefix "$prefix" >/dev/null
 test -x "$prefix/bin/mlcalc"
 test -f "$prefix/share/doc/mlcalc/README.md"
 test -f "$prefix/share/doc/mlcalc/LICENSE"
+# The man page and the completions generated from the command tree.
+grep -q '^\.TH MLCALC 1' "$prefix/share/man/man1/mlcalc.1"
+grep -q 'complete -o default -F _mlcalc mlcalc' "$prefix/share/bash-completion/completions/mlcalc"
+test -f "$prefix/share/zsh/site-functions/_mlcalc"
+test -f "$prefix/share/fish/vendor_completions.d/mlcalc.fish"
 f="$prefix/share/mlcalc/hardware-db/gpus/h100-sxm.toml"
 grep -q '^memory_gib = 80$' "$f"
 sed -i 's/^memory_gib = 80$/memory_gib = 81/' "$f"

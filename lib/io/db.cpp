@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -490,15 +491,80 @@ const ModelEntry& Database::model(const std::string& name_or_path) {
       if (lower(h) == id) return m;
     names.push_back(m.id);
   }
+  // A Hugging Face id in the local hub cache (what `huggingface-cli download` or transformers left there).
+  if (std::count(id.begin(), id.end(), '/') == 1) {
+    if (const auto cfg = hf_cached_config(name_or_path)) {
+      const std::string key = "hf:" + id;
+      if (auto it = impl_->models.find(key); it != impl_->models.end()) return it->second;
+      ModelEntry m = model_from_config_path(*cfg, warnings);
+      m.id = name_or_path;
+      m.hf_ids = {name_or_path};
+      if (m.name == fs::path(*cfg).parent_path().filename().string()) m.name = name_or_path;
+      m.arch.id = m.id;
+      m.arch.name = m.name;
+      m.source = "Hugging Face cache: " + *cfg;
+      return impl_->models.emplace(key, std::move(m)).first->second;
+    }
+  }
   // "org/Name-Variant" not listed: try the part after the slash as an id.
   if (auto slash = id.rfind('/'); slash != std::string::npos) {
     if (const auto* f = impl_->find(EntryKind::model, id.substr(slash + 1))) return impl_->load_model(*f);
   }
   if (id.find('/') != std::string::npos || id.find(".json") != std::string::npos)
     throw Error("unknown model '" + name_or_path +
-                "': not a database name, a known Hugging Face id, or a path to a config.json" +
-                did_you_mean(id.substr(id.rfind('/') + 1), names));
+                "': not a database name, a known Hugging Face id, in the local Hugging Face cache (" +
+                (hf_hub_cache_dir().empty() ? std::string("none") : hf_hub_cache_dir()) +
+                "), or a path to a config.json" + did_you_mean(id.substr(id.rfind('/') + 1), names));
   throw Error("unknown model '" + name_or_path + "'" + did_you_mean(id, names) + " (see `mlcalc list models`)");
+}
+
+std::string hf_hub_cache_dir() {
+  auto env = [](const char* n) -> std::string {
+    const char* v = std::getenv(n);
+    return v && *v ? v : "";
+  };
+  // huggingface_hub constants.py: HF_HUB_CACHE (legacy HUGGINGFACE_HUB_CACHE), else HF_HOME/hub,
+  // HF_HOME defaulting to $XDG_CACHE_HOME/huggingface, XDG_CACHE_HOME to ~/.cache.
+  if (const std::string c = env("HF_HUB_CACHE"); !c.empty()) return c;
+  if (const std::string c = env("HUGGINGFACE_HUB_CACHE"); !c.empty()) return c;
+  if (const std::string h = env("HF_HOME"); !h.empty()) return (fs::path(h) / "hub").string();
+  if (const std::string x = env("XDG_CACHE_HOME"); !x.empty()) return (fs::path(x) / "huggingface" / "hub").string();
+  if (const std::string home = env("HOME"); !home.empty())
+    return (fs::path(home) / ".cache" / "huggingface" / "hub").string();
+  return "";
+}
+
+std::optional<std::string> hf_cached_config(const std::string& repo_id) {
+  const std::string hub = hf_hub_cache_dir();
+  const size_t slash = repo_id.find('/');
+  if (hub.empty() || slash == std::string::npos || repo_id.find('/', slash + 1) != std::string::npos ||
+      repo_id.find("..") != std::string::npos)
+    return std::nullopt;
+  std::error_code ec;
+  // The folder keeps the id's case; ids are matched case-insensitively, as the Hub does.
+  const std::string want = lower("models--" + repo_id.substr(0, slash) + "--" + repo_id.substr(slash + 1));
+  fs::path repo;
+  for (fs::directory_iterator it(hub, ec), end; !ec && it != end; it.increment(ec))
+    if (lower(it->path().filename().string()) == want && it->is_directory(ec)) {
+      repo = it->path();
+      break;
+    }
+  if (repo.empty()) return std::nullopt;
+  const fs::path snaps = repo / "snapshots";
+  std::ifstream ref(repo / "refs" / "main");
+  std::string commit;
+  if (ref && std::getline(ref, commit) && !commit.empty() && fs::is_regular_file(snaps / commit / "config.json", ec))
+    return (snaps / commit / "config.json").string();
+  fs::path best;
+  fs::file_time_type newest{};
+  for (fs::directory_iterator it(snaps, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::path cfg = it->path() / "config.json";
+    if (!fs::is_regular_file(cfg, ec)) continue;
+    const auto t = fs::last_write_time(it->path(), ec);
+    if (best.empty() || t > newest) best = cfg, newest = t;
+  }
+  if (best.empty()) return std::nullopt;
+  return best.string();
 }
 
 std::vector<GpuOffer> Database::gpu_offers() {

@@ -56,6 +56,14 @@ class Database {
 /// Reads a model from a config.json file or a directory that holds one.
 ModelEntry model_from_config_path(const std::string& path, std::vector<std::string>& warnings);
 
+/// The local Hugging Face hub cache as huggingface_hub lays it out: $HF_HUB_CACHE, else
+/// $HF_HOME/hub, else $XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub.
+std::string hf_hub_cache_dir();
+/// The config.json of `repo_id` ("org/name") in the hub cache: models--org--name/snapshots/
+/// <the commit refs/main names, else the newest snapshot>/config.json; nullopt when absent.
+/// Nothing is downloaded.
+std::optional<std::string> hf_cached_config(const std::string& repo_id);
+
 /// Loads and checks every entry (used by the tests); throws on the first bad file.
 void load_everything(Database& db);
 

@@ -4,6 +4,7 @@
 // display strings of the tables.
 #pragma once
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "../transfer.hpp"
 #include "../validate.hpp"
 #include "../vram.hpp"
+#include "chart.hpp"
 #include "db.hpp"
 #include "table.hpp"
 
@@ -28,6 +30,7 @@ struct Document {
   std::vector<Table> tables;       ///< table and md formats
   ojson records = ojson::array();  ///< CSV: one object per row (nested objects flattened to a.b keys)
   std::vector<std::string> warnings;
+  std::optional<Chart> chart;  ///< --plot FILE.svg and --format vega (commands with a curve or a breakdown)
 };
 
 /// Writes `doc` as a JSON envelope, tables, markdown or CSV.
@@ -74,5 +77,12 @@ Document to_document(const ValidationReport& r, bool rows_table);
 /// `explain`: the 1-based rank of the config whose evaluation is shown in full (0 = none).
 Document to_document(const PlanReport& r, int explain);
 Document to_document(const TransferReport& r);
+
+/// Charts (lib/io/report_chart.cpp): throughput per user against per GPU over the batch sweep with
+/// the serving point; break-even cost against utilization with every API offer; per-GPU memory.
+Chart to_chart(const ThroughputReport& r);
+Chart to_chart(const BreakevenReport& r);
+Chart to_chart(const TrainMemoryReport& r);
+Chart to_chart(const InferMemoryReport& r);
 
 }  // namespace mlcalc

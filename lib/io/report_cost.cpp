@@ -24,6 +24,8 @@ ojson fleet_inputs(const Fleet& f) {
   ojson in = deployment_json(f.dep);
   in["input_tokens"] = jcount(f.query.workload.input);
   in["output_tokens"] = jcount(f.query.workload.output);
+  in["input"] = jcount(f.query.workload.input);  // the workload, under the names the flags have
+  in["output"] = jcount(f.query.workload.output);
   in["num_gpus"] = f.num_gpus;
   in["fixed_monthly_usd"] = f.query.fixed_usd_per_month;
   return in;
@@ -150,6 +152,7 @@ Document to_document(const BreakevenReport& r) {
     t.notes.push_back(fmt::format("includes fixed costs of ${:.0f}/month", f.query.fixed_usd_per_month));
   doc.tables = {t};
   doc.inputs = fleet_inputs(f);
+  doc.chart = to_chart(r);
   return doc;
 }
 

@@ -86,6 +86,8 @@ Document to_document(const ModelSummary& m) {
   r["kv_cache_bytes"] = m.kv_cache_bytes;
   r["kv_bytes_per_token"] = m.kv_bytes_per_token;
   r["kv_bytes_per_token_full_context"] = m.kv_bytes_per_token_full_context;
+  r["kv_cache_bytes_at_max_context"] =
+      m.kv_cache_bytes_at_max_context > 0 ? ojson(m.kv_cache_bytes_at_max_context) : ojson(nullptr);
   r["state_dtype"] = m.state.name();
   r["state_bytes"] = m.state_bytes;
   r["state_bytes_per_sequence"] = m.state_bytes_per_sequence;
@@ -117,8 +119,13 @@ Document to_document(const ModelSummary& m) {
                                a.moe.num_shared, p.num_moe_layers));
   row("weights (" + m.weights.name() + (m.experts == m.weights ? "" : ", experts " + m.experts.name()) + ")",
       fmt::format("{:.2f} GiB", m.weight_bytes / kGiB));
-  row("KV cache (" + m.kv.name() + ")",
-      fmt::format("{:.3f} GiB  ({} B/token)", m.kv_cache_bytes / kGiB, fmt_count(m.kv_bytes_per_token)));
+  if (m.kv_cache_bytes_at_max_context > 0)
+    row("KV cache (" + m.kv.name() + ")",
+        fmt::format("{} B/token; {:.2f} GiB per sequence at the max context {}", fmt_count(m.kv_bytes_per_token),
+                    m.kv_cache_bytes_at_max_context / kGiB, fmt_count(double(a.max_context))));
+  else
+    row("KV cache (" + m.kv.name() + ")",
+        fmt::format("{:.3f} GiB  ({} B/token)", m.kv_cache_bytes / kGiB, fmt_count(m.kv_bytes_per_token)));
   if (m.state_bytes_per_sequence > 0)
     row("recurrent state (" + m.state.name() + ")",
         fmt::format("{:.2f} MiB per sequence, {:.3f} GiB total", m.state_bytes_per_sequence / kMiB,

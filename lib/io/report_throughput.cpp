@@ -210,6 +210,8 @@ Document to_document(const ThroughputReport& rep) {
   in["batch"] = batches;
   in["input_tokens"] = jcount(q.input);
   in["output_tokens"] = jcount(q.output);
+  in["input"] = jcount(q.input);  // the workload, under the names the flags have
+  in["output"] = jcount(q.output);
   in["concurrency"] = !q.serve || q.request_rate > 0 ? ojson(nullptr)
                       : q.concurrency > 0            ? jcount(q.concurrency)
                                                      : ojson("auto");
@@ -218,6 +220,7 @@ Document to_document(const ThroughputReport& rep) {
   in["tpot_slo_s"] = q.tpot_slo_s > 0 ? ojson(q.tpot_slo_s) : ojson(nullptr);
   in["ttft_slo_s"] = q.ttft_slo_s > 0 ? ojson(q.ttft_slo_s) : ojson(nullptr);
   doc.inputs = in;
+  doc.chart = to_chart(rep);
   return doc;
 }
 

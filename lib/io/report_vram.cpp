@@ -73,6 +73,7 @@ Document to_document(const InferMemoryReport& r) {
   doc.inputs["batch"] = jcount(r.batch);
   doc.inputs["context_tokens"] = jcount(r.context);
   doc.inputs["block_size"] = d.block_size;
+  doc.chart = to_chart(r);
   return doc;
 }
 
@@ -88,6 +89,10 @@ Document to_document(const TrainMemoryReport& r) {
                    {"logits_bytes", m.logits},       {"sharding_buffer_bytes", m.buffers},
                    {"overhead_bytes", m.overhead},   {"other_bytes", m.buffers + m.overhead},
                    {"total_bytes", m.total}};
+  if (s.lora_rank > 0) {
+    per_gpu["frozen_weights_bytes"] = m.frozen_weights;
+    per_gpu["adapter_weights_bytes"] = m.weights - m.frozen_weights;
+  }
   doc.result = {{"per_gpu", per_gpu},
                 {"model_states_bytes", m.weights + m.gradients + m.optimizer},
                 {"gpu_memory_bytes", r.gpu ? jcount(r.gpu->memory_bytes) : ojson(nullptr)},
@@ -98,6 +103,7 @@ Document to_document(const TrainMemoryReport& r) {
                 {"dp", m.dp},
                 {"shard_degree", m.shard},
                 {"params", jcount(s.params)},
+                {"trainable_params", jcount(m.trainable_params)},
                 {"bytes_per_param",
                  {{"weights", r.state.weights},
                   {"gradients", r.state.gradients},
@@ -105,14 +111,21 @@ Document to_document(const TrainMemoryReport& r) {
                   {"optimizer_holds", r.state.note}}}};
   doc.records.push_back(doc.result);
   const double cap = r.gpu ? r.gpu->memory_bytes : 0;
-  Table t = breakdown({{"weights", m.weights},
-                       {"gradients", m.gradients},
-                       {"optimizer states (" + r.state.note + ")", m.optimizer},
-                       {"activations", m.activations},
-                       {"logits + loss", m.logits},
-                       {"sharding buffers", m.buffers},
-                       {"CUDA context + allocator", m.overhead}},
-                      m.total, cap);
+  const bool lora = s.lora_rank > 0;
+  std::vector<std::pair<std::string, double>> weights = {{"weights", m.weights}};
+  if (lora)
+    weights = {{s.qlora ? "base weights (frozen, NF4 + double quant)" : "base weights (frozen)", m.frozen_weights},
+               {"LoRA adapter weights", m.weights - m.frozen_weights}};
+  std::vector<std::pair<std::string, double>> terms = weights;
+  for (const auto& term : std::vector<std::pair<std::string, double>>{
+           {lora ? "adapter gradients" : "gradients", m.gradients},
+           {(lora ? "adapter optimizer states (" : "optimizer states (") + r.state.note + ")", m.optimizer},
+           {"activations", m.activations},
+           {"logits + loss", m.logits},
+           {s.qlora ? "buffers (sharding, NF4 dequantization)" : "sharding buffers", m.buffers},
+           {"CUDA context + allocator", m.overhead}})
+    terms.push_back(term);
+  Table t = breakdown(terms, m.total, cap);
   t.title = fmt::format(
       "Training memory per GPU: {} on {} GPUs{} (tp {}, pp {}, cp {}, dp {}), ZeRO-{} sharded over {}, "
       "micro-batch {}, seq {}, recompute {}, {} + {}",
@@ -151,6 +164,22 @@ Document to_document(const TrainMemoryReport& r) {
                 {"precision", n.precision},
                 {"offload", n.offload},
                 {"overhead_bytes", s.overhead_bytes}};
+  if (lora) {
+    doc.inputs["lora_rank"] = jcount(s.lora_rank);
+    doc.inputs["lora_targets"] = n.lora_targets;
+    doc.inputs["qlora"] = s.qlora;
+    t.notes.insert(t.notes.begin(),
+                   fmt::format("{}: rank {} on {}, {} trainable parameters ({:.3f}% of {}); base weights {:.3f} "
+                               "B/param{}",
+                               s.qlora ? "QLoRA" : "LoRA", fmt_count(s.lora_rank), n.lora_targets,
+                               fmt_count(m.trainable_params), 100.0 * m.trainable_params / s.params, fmt_si(s.params),
+                               s.qlora ? kNf4DoubleQuantBytes : (s.precision == Precision::fp32 ? 4.0 : 2.0),
+                               s.qlora ? " on the linears (NF4 4-bit + 8-bit absmax per 64 + fp32 per 256 blocks), "
+                                         "16-bit embeddings and LM head"
+                                       : ""));
+    doc.tables = {t};
+  }
+  doc.chart = to_chart(r);
   return doc;
 }
 

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The pictures in the README: a throughput sweep with its serving point, a break-even chart
+# against every API offer, and a QLoRA memory breakdown. OUT=docs/img regenerates the committed SVGs.
+set -euo pipefail
+M=${MLCALC:-mlcalc}
+OUT=${OUT:-$(mktemp -d)}
+"$M" -q throughput -m llama-3.1-8b -g h100-sxm --batch 1..512 --concurrency auto --plot "$OUT/throughput.svg" >/dev/null
+"$M" -q breakeven -m llama-3.1-8b -g h100-sxm --gpu-price 2.5 --api-price 0.20/0.60 --plot "$OUT/breakeven.svg" >/dev/null
+"$M" -q vram train -m llama-2-70b -g l40s --qlora --lora-rank 16 --seq 512 --recompute full \
+  --plot "$OUT/vram-qlora.svg" >/dev/null
+"$M" -q throughput -m llama-3.1-8b -g h100-sxm --batch 1..512 --format vega >"$OUT/throughput.vl.json"
+ls "$OUT"
