@@ -1,0 +1,56 @@
+// Shared by the libFuzzer harnesses: run `mlcalc ARGS` in process (the same entry point as
+// main) and turn what must never happen into a crash the fuzzer records: an exit status other
+// than 0-3 (70 = an exception escaped: "internal error"), or "nan"/"inf" where a number is due.
+#pragma once
+#include <cstdlib>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include "cli.hpp"
+
+namespace mlcalc::fuzz {
+
+/// A private scratch directory for this process (removed at exit).
+inline const std::filesystem::path& scratch() {
+  static const std::filesystem::path dir = [] {
+    char tmpl[] = "/tmp/mlcalc-fuzz-XXXXXX";
+    const char* d = ::mkdtemp(tmpl);
+    if (!d) std::abort();
+    std::atexit([] {
+      std::error_code ec;
+      std::filesystem::remove_all(scratch(), ec);
+    });
+    return std::filesystem::path(d);
+  }();
+  return dir;
+}
+
+inline void write_file(const std::filesystem::path& p, const uint8_t* data, size_t size) {
+  std::filesystem::create_directories(p.parent_path());
+  std::ofstream f(p, std::ios::binary | std::ios::trunc);
+  f.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+}
+
+/// Runs one command line; aborts on an escaped exception, a bad exit status or a non-finite number.
+inline int run(const std::vector<std::string>& args) {
+  std::ostringstream out, err;
+  const int rc = mlcalc::cli::run(args, out, err);
+  if (rc < 0 || rc > 3) {
+    std::fprintf(stderr, "exit %d\n%s\n", rc, err.str().c_str());
+    std::abort();
+  }
+  static const std::regex kNonFinite(R"((^|[^A-Za-z_])(nan|-?inf)([^A-Za-z_]|$))", std::regex::icase);
+  if (rc == 0 && std::regex_search(out.str(), kNonFinite)) {
+    std::fprintf(stderr, "non-finite number in output:\n%s\n", out.str().c_str());
+    std::abort();
+  }
+  return rc;
+}
+
+}  // namespace mlcalc::fuzz
