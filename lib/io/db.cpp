@@ -469,6 +469,11 @@ ModelEntry model_from_config_path(const std::string& path, std::vector<std::stri
     std::string what = e.what();
     if (auto p = what.find("parse error"); p != std::string::npos) what = what.substr(p);
     throw Error(file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": invalid JSON: " + what);
+  } catch (const nlohmann::json::exception& e) {
+    // A number past double's range (1e999999) is out_of_range 406, not a parse_error.
+    std::string what = e.what();
+    if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
+    throw Error(file + ": invalid JSON: " + what);
   }
   ModelEntry m;
   m.file = file;
