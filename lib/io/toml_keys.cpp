@@ -16,9 +16,9 @@ std::string read_text_file(const std::string& path) {
   if (fs::is_directory(path, ec)) throw Error("cannot read '" + path + "': it is a directory");
   std::ifstream f(path, std::ios::binary);
   if (!f) throw Error("cannot read '" + path + "'");
-  std::string text(kMaxBytes + 1, '\0');
-  f.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(f.gcount()));
+  std::string text;
+  char buf[65536];
+  while (text.size() <= kMaxBytes && f.read(buf, sizeof buf).gcount() > 0) text.append(buf, size_t(f.gcount()));
   if (text.size() > kMaxBytes) throw Error("'" + path + "' is larger than 16 MiB: not a config or database file");
   return text;
 }
