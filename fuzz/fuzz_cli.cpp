@@ -4,6 +4,7 @@
 #include "fuzz_common.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  mlcalc::fuzz::input_is(data, size);
   if (size > 4096) return 0;
   std::vector<std::string> args;
   std::string cur;

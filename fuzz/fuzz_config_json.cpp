@@ -3,6 +3,7 @@
 #include "fuzz_common.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  mlcalc::fuzz::input_is(data, size);
   using mlcalc::fuzz::run;
   const auto dir = mlcalc::fuzz::scratch() / "model";
   mlcalc::fuzz::write_file(dir / "config.json", data, size);
