@@ -26,6 +26,13 @@ void run_throughput(Context& ctx, const ThroughputOptions& o) {
   if (!o.concurrency.empty() && o.request_rate > 0)
     throw Error("--concurrency (closed loop) and --request-rate (open loop) exclude each other", ErrorKind::usage);
   q.serve = !o.concurrency.empty() || o.request_rate > 0;
+  // Serving targets and the engine's batch cap shape only the serving point: refuse them without one.
+  if (!q.serve && (q.tpot_slo_s > 0 || q.ttft_slo_s > 0 || q.max_batch >= 0))
+    throw Error(std::string(q.max_batch >= 0   ? "--max-batch"
+                            : q.tpot_slo_s > 0 ? "--tpot-slo"
+                                               : "--ttft-slo") +
+                    " applies to serving: add --concurrency auto|N or --request-rate R",
+                ErrorKind::usage);
   q.request_rate = o.request_rate;
   q.concurrency = !o.concurrency.empty() && o.concurrency != "auto" ? parse_count(o.concurrency, "--concurrency") : 0;
   q.explain = o.explain;

@@ -10,13 +10,14 @@ namespace {
 
 struct TrainOptions {
   std::string model, gpu;
-  double params = 0, gpus_per_node = 8, largest_layer = 0;
+  double params = 0, gpus_per_node = 0, largest_layer = 0;  ///< gpus_per_node 0 = 8
   TrainLayoutOptions layout;
   bool deepspeed = false, check = false, zero_init = true, old_zero2 = false;
   double lora_rank = 0;
   unsigned lora_targets = kLoraAllLinear;
   std::string lora_targets_text = "all-linear";
   bool qlora = false;
+  std::vector<std::string> deepspeed_only;  ///< deepspeed-view flags given (refused without --formula deepspeed)
 };
 
 // --lora-targets q,k,v,o,gate,up,down | all-linear
@@ -58,6 +59,8 @@ void run_train(Context& ctx, const TrainOptions& o) {
   if (o.layout.names.fsdp == "hybrid" && o.layout.shard_group <= 0)
     throw Error("--fsdp hybrid needs --shard-group N (GPUs per sharding group, e.g. 8 per node)", ErrorKind::usage);
   if (o.layout.num_gpus > 1e7) throw Error("--num-gpus is at most 1e7", ErrorKind::usage);
+  if (!o.deepspeed && !o.deepspeed_only.empty())
+    throw Error(o.deepspeed_only.front() + " belongs to the DeepSpeed view: add --formula deepspeed", ErrorKind::usage);
   if (o.layout.shard_group > o.layout.num_gpus)
     throw Error("--shard-group " + count_text(o.layout.shard_group) + " is larger than --num-gpus " +
                     count_text(o.layout.num_gpus),
@@ -105,7 +108,7 @@ void run_train(Context& ctx, const TrainOptions& o) {
     if (s.zero != 2 && s.zero != 3)
       throw Error("--formula deepspeed covers ZeRO 2 and 3 (pass --zero 2 or 3)", ErrorKind::usage);
     check_train_setup(s);
-    const int gpn = static_cast<int>(o.gpus_per_node);
+    const int gpn = o.gpus_per_node > 0 ? static_cast<int>(o.gpus_per_node) : 8;
     if (s.num_gpus % gpn != 0 && s.num_gpus > gpn) throw Error("--num-gpus must be a multiple of --gpus-per-node");
     DeepSpeedReport r;
     r.params = s.params;
@@ -146,9 +149,19 @@ void add_train_options(CLI::App& train, TrainOptions& t) {
   train.add_flag("--check", t.check, "exit 3 when it does not fit");
   add_choice(train, "--formula", t.deepspeed, {{"mlcalc", false}, {"deepspeed", true}},
              "mlcalc (default) | deepspeed (DeepSpeed's estimator formulas, ZeRO 2/3)");
-  add_count(train, "--gpus-per-node", t.gpus_per_node, "deepspeed view: GPUs per node (default 8)");
-  add_count(train, "--largest-layer", t.largest_layer, "deepspeed view: parameters of the largest module");
-  train.add_option("--zero-init", t.zero_init, "deepspeed view: zero.Init used (default true)");
+  auto given = [&t](const std::string& flag) {
+    return [&t, flag](const std::string&) { t.deepspeed_only.push_back(flag); };
+  };
+  add_count(train, "--gpus-per-node", t.gpus_per_node, "deepspeed view: GPUs per node (default 8)", 1e7)
+      ->each(given("--gpus-per-node"));
+  add_count(train, "--largest-layer", t.largest_layer, "deepspeed view: parameters of the largest module")
+      ->each(given("--largest-layer"));
+  train.add_option("--zero-init", t.zero_init, "deepspeed view: zero.Init used (default true)")
+      ->each(given("--zero-init"));
+  train
+      .add_flag("--deepspeed-old-zero2", t.old_zero2,
+                "deepspeed view: the pre-2024-06 ZeRO-2 formula 4P + 16P/N (what its docs print)")
+      ->each(given("--deepspeed-old-zero2"));
   train
       .add_option_function<std::string>(
           "--lora-rank",
@@ -169,8 +182,6 @@ void add_train_options(CLI::App& train, TrainOptions& t) {
       ->type_name("LIST");
   train.add_flag("--qlora", t.qlora,
                  "QLoRA: base linears in 4-bit NF4 with double quantization (bitsandbytes), LoRA adapters on top");
-  train.add_flag("--deepspeed-old-zero2", t.old_zero2,
-                 "deepspeed view: the pre-2024-06 ZeRO-2 formula 4P + 16P/N (what its docs print)");
 }
 
 }  // namespace

@@ -55,23 +55,39 @@ GpuPrice resolve_gpu_price(Context& ctx, double gpu_price, const std::string& pr
           fmt::format("{} {} {} ({}; {})", best->provider, best->product, best->pricing, best->as_of, best->source)};
 }
 
-double parse_count(const std::string& raw, const std::string& flag) {
+namespace {
+// Decimal text, with a k/m suffix when `suffix`, to a double: strtod would also take hex ("0x10"),
+// "inf" and "nan", which are not counts.
+double parse_decimal(const std::string& raw, const std::string& flag, bool suffix) {
   std::string s = lower(raw);
   double mult = 1;
-  if (!s.empty() && (s.back() == 'k' || s.back() == 'm')) {
+  if (suffix && !s.empty() && (s.back() == 'k' || s.back() == 'm')) {
     mult = s.back() == 'k' ? 1024 : 1024 * 1024;  // 128k = 131072 tokens, as context lengths are written
     s.pop_back();
   }
   char* end = nullptr;
-  // Decimal only: strtod would also take hex ("0x10") and "inf"/"nan".
   const bool decimal = s.find_first_not_of("0123456789.e+-") == std::string::npos;
   const double v = s.empty() || !decimal ? NAN : std::strtod(s.c_str(), &end) * mult;
   if (s.empty() || !decimal || end != s.c_str() + s.size() || !std::isfinite(v))
     throw CLI::ValidationError(flag, "'" + raw + "' is not a number");
+  return v;
+}
+}  // namespace
+
+double parse_count(const std::string& raw, const std::string& flag) {
+  const double v = parse_decimal(raw, flag, true);
   if (v < 1) throw CLI::ValidationError(flag, "must be at least 1, got '" + raw + "'");
   if (v > 1e15) throw CLI::ValidationError(flag, "'" + raw + "' is too large (at most 1e15)");
   if (v != std::floor(v)) throw CLI::ValidationError(flag, "must be a whole number, got '" + raw + "'");
   return v;
+}
+
+int64_t parse_int(const std::string& raw, const std::string& flag, int64_t lo, int64_t hi) {
+  try {
+    return checked_count(parse_decimal(raw, flag, false), lo, hi, flag);
+  } catch (const Error& e) {
+    throw CLI::ValidationError(e.what());
+  }
 }
 
 std::vector<double> parse_count_list(const std::string& s, const std::string& flag) {
@@ -117,10 +133,16 @@ double parse_duration_s(const std::string& raw, const std::string& flag) {
   return v * mult;
 }
 
-CLI::Option* add_count(CLI::App& app, const std::string& name, double& target, const std::string& desc) {
+CLI::Option* add_count(CLI::App& app, const std::string& name, double& target, const std::string& desc, double max) {
   return app
       .add_option_function<std::string>(
-          name, [&target, name](const std::string& s) { target = parse_count(s, name); }, desc)
+          name,
+          [&target, name, max](const std::string& s) {
+            target = parse_count(s, name);
+            if (target > max)
+              throw CLI::ValidationError(name, "'" + s + "' is too large (at most " + count_text(max) + ")");
+          },
+          desc)
       ->type_name("N");
 }
 
@@ -148,18 +170,27 @@ CLI::Option* add_real(CLI::App& app, const std::string& name, double& target, co
           [&target, name, lo, hi](const std::string& s) {
             char* end = nullptr;
             const double v = std::strtod(s.c_str(), &end);
-            if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(v))
+            if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(v) ||
+                s.find_first_of("xXnN") != std::string::npos)  // no hex, inf or nan
               throw CLI::ValidationError(name, "'" + s + "' is not a number");
-            if (v <= lo || v > hi)
-              throw CLI::ValidationError(name, fmt::format("must be > {} and <= {}, got '{}'", lo, hi, s));
-            target = v;
+            try {
+              target = checked_real(v, lo, hi, "");
+            } catch (const Error& e) {
+              throw CLI::ValidationError(name, std::string(e.what()).substr(1));
+            }
           },
           desc)
       ->type_name("X");
 }
 
 CLI::Option* add_int(CLI::App& app, const std::string& name, int& target, const std::string& desc, int lo, int hi) {
-  return app.add_option(name, target, desc)->check(CLI::Range(lo, hi))->type_name("N");
+  const std::string flag = name.substr(0, name.find(','));
+  return app
+      .add_option_function<std::string>(
+          name,
+          [&target, flag, lo, hi](const std::string& s) { target = static_cast<int>(parse_int(s, flag, lo, hi)); },
+          desc)
+      ->type_name("N");
 }
 
 CLI::Option* add_dtype(CLI::App& app, const std::string& name, std::optional<DType>& target, const std::string& desc) {
@@ -312,7 +343,7 @@ void add_workload_options(CLI::App& app, WorkloadOptions& o) {
 }
 
 void add_train_layout_options(CLI::App& train, TrainLayoutOptions& t) {
-  add_count(train, "--num-gpus", t.num_gpus, "GPUs in the job (default 1, at most 1e7)");
+  add_count(train, "--num-gpus", t.num_gpus, "GPUs in the job (default 1, at most 1e7)", 1e7);
   add_int(train, "--tp", t.tp, "tensor parallel (default 1)", 1, 4096);
   add_int(train, "--pp", t.pp, "pipeline parallel (default 1)", 1, 4096);
   add_int(train, "--cp", t.cp, "context parallel (default 1)", 1, 4096);
@@ -334,7 +365,7 @@ void add_train_layout_options(CLI::App& train, TrainLayoutOptions& t) {
               "--fsdp", "'" + v + "' is not one of full, hybrid, grad-op, no-shard" + did_you_mean(v, names));
       },
       "full | hybrid | grad-op | no-shard (PyTorch names for ZeRO 3 / 3 within --shard-group / 2 / 0)");
-  add_count(train, "--shard-group", t.shard_group, "FSDP hybrid: GPUs per sharding group");
+  add_count(train, "--shard-group", t.shard_group, "FSDP hybrid: GPUs per sharding group", 1e7);
   add_count(train, "--micro-batch", t.micro_batch, "sequences per GPU per step (default 1)");
   add_count(train, "--seq", t.seq, "sequence length (default 2048)");
   // Enums: the typed value, and the name the report echoes.

@@ -19,6 +19,8 @@ namespace mlcalc::cli {
 /// A whole, positive count (tokens, batch, GPUs) written 131072, 128k or 1e6; rejects 0,
 /// negatives, fractions, NaN and values above 10^15.
 double parse_count(const std::string& s, const std::string& flag);
+/// A whole number in [lo, hi], decimal (no hex), through checked_count; the range is in the error.
+int64_t parse_int(const std::string& s, const std::string& flag, int64_t lo, int64_t hi);
 /// `1,8,64`, `1..256` (powers of two) or a mix.
 std::vector<double> parse_count_list(const std::string& s, const std::string& flag);
 /// A duration with a unit: 50ms, 2s, 300us, 1min.
@@ -26,7 +28,9 @@ double parse_duration_s(const std::string& s, const std::string& flag);
 /// Days between an ISO date (YYYY-MM-DD) and now; -1 when it does not parse.
 int age_days(const std::string& iso);
 
-CLI::Option* add_count(CLI::App& app, const std::string& name, double& target, const std::string& desc);
+/// A count (parse_count) at most `max`.
+CLI::Option* add_count(CLI::App& app, const std::string& name, double& target, const std::string& desc,
+                       double max = 1e15);
 CLI::Option* add_count_list(CLI::App& app, const std::string& name, std::vector<double>& target,
                             const std::string& desc);
 CLI::Option* add_duration(CLI::App& app, const std::string& name, double& target_s, const std::string& desc);

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cfloat>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 namespace mlcalc {
 
@@ -14,6 +18,51 @@ std::string count_text(double v) {
     out += s[i];
   }
   return out;
+}
+
+std::string number_text(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[64];
+  if (v == std::floor(v) && std::fabs(v) < 1e16) {
+    std::snprintf(buf, sizeof buf, "%.0f", v);  // whole numbers in full: 4294967300, not 4.2949673e+09
+    return buf;
+  }
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  std::string s = buf;
+  // Shortest text that reads back the same value (5e-324, 0.5, 1e+20 rather than 17 digits).
+  for (int prec = 1; prec < 17; ++prec) {
+    std::snprintf(buf, sizeof buf, "%.*g", prec, v);
+    if (std::strtod(buf, nullptr) == v) return buf;
+  }
+  return s;
+}
+
+int64_t checked_count(double v, int64_t lo, int64_t hi, std::string_view what) {
+  // Compare as doubles before any cast: a cast of a value outside int64 (or int) is undefined.
+  if (!std::isfinite(v) || v != std::floor(v) || v < double(lo) || v > double(hi))
+    throw Error(std::string(what) + " must be a whole number from " + count_text(double(lo)) + " to " +
+                count_text(double(hi)) + ", got " + number_text(v));
+  return static_cast<int64_t>(v);
+}
+
+double checked_real(double v, double lo, double hi, std::string_view what) {
+  if (!std::isfinite(v) || v <= lo || v > hi || (v != 0 && std::fabs(v) < DBL_MIN))
+    throw Error(std::string(what) + " must be > " + number_text(lo) + " and <= " + number_text(hi) + ", got " +
+                number_text(v) + (v != 0 && std::fabs(v) < DBL_MIN ? " (subnormal)" : ""));
+  return v;
+}
+
+bool is_iso_date(std::string_view s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+  const int y = std::stoi(std::string(s.substr(0, 4))), m = std::stoi(std::string(s.substr(5, 2))),
+            d = std::stoi(std::string(s.substr(8, 2)));
+  if (m < 1 || m > 12 || d < 1) return false;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return d <= kDays[m - 1] + (m == 2 && leap ? 1 : 0);
 }
 
 std::string lower(std::string_view s) {

@@ -25,6 +25,18 @@ inline constexpr double kTera = 1e12;         ///< 10^12
 /// A whole number with thousands separators (8,030,261,248), for messages.
 std::string count_text(double v);
 
+/// The one checked conversion of a number read from JSON, TOML or the command line to a count
+/// or size: finite, whole and in [lo, hi], checked before any cast, allocation or loop uses it;
+/// otherwise Error "WHAT must be a whole number from LO to HI, got V" (the range in the message).
+int64_t checked_count(double v, int64_t lo, int64_t hi, std::string_view what);
+/// A real in (lo, hi]: finite and not subnormal (5e-324 passes "> 0" but divides to inf);
+/// otherwise Error "WHAT must be > LO and <= HI, got V".
+double checked_real(double v, double lo, double hi, std::string_view what);
+/// "%g"-style text of a number for messages (1e+20, 0.5, 4294967300).
+std::string number_text(double v);
+/// An ISO 8601 calendar date YYYY-MM-DD that exists (2025-02-30 does not).
+bool is_iso_date(std::string_view s);
+
 /// Lowercase ASCII copy.
 std::string lower(std::string_view s);
 

@@ -192,15 +192,21 @@ void validate(const Architecture& a) {
   need(a.hidden <= (int64_t(1) << 24), "hidden_size is above 2^24");
   need(a.vocab <= (int64_t(1) << 30), "vocab_size is above 2^30");
   int n = 0;
-  bool any_attn = false, any_moe = false, any_dense = false;
+  bool any_attn = false, any_moe = false, any_dense = false, any_mixer = false;
   for (const auto& g : a.groups) {
     n += g.num_layers;
+    any_mixer |= g.mixer != Mixer::none;
     any_attn |= g.mixer == Mixer::attention || g.mixer == Mixer::mla;
     any_moe |= g.ffn == Ffn::moe;
     any_dense |= g.ffn == Ffn::dense;
     need(g.window_kind == Window::full || g.window > 0, "sliding/chunked layer without a window size");
   }
   need(n == a.num_layers, "layer pattern does not cover num_hidden_layers");
+  // Without an attention, Mamba or linear-attention layer no token sees another and a sequence
+  // holds no KV cache or state: memory would bound no batch (a division by zero), so refuse it.
+  need(any_mixer,
+       "no layer mixes tokens (no attention, Mamba or linear-attention layer, e.g. a hybrid_override_pattern of "
+       "'-' and 'E' only): not a sequence model mlcalc can size");
   if (any_attn) {
     need(a.attn.num_heads > 0, "num_attention_heads must be positive");
     need(a.attn.num_kv_heads > 0, "num_key_value_heads must be positive");

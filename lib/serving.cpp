@@ -174,8 +174,8 @@ Serving closed_loop(const Deployment& d, const ServingLoad& w, double C, double 
   const double rate = B / cycle;                  // Little's law on the B slots
   s.concurrency = C;
   s.running = B;
-  s.e2e_s = C / rate;  // Little's law on the C clients
-  s.queue_s = s.e2e_s - cycle;
+  s.e2e_s = C / rate;                          // Little's law on the C clients
+  s.queue_s = std::max(0.0, s.e2e_s - cycle);  // C == B gives 0 up to rounding (-1e-15): never negative
   s.ttft_s = own + s.queue_s;
   s.prefill_wait_s = in_step * (mean - std::ceil(I / std::max(chunk, 1.0) - 1e-9)) * s.step.time;
   s.chunk_tokens = chunk;

@@ -132,7 +132,7 @@ TEST_CASE("validation: malformed files are rejected with file:line:col") {
 
   const std::string w = error_of(kBad + "wrong-type.toml");
   CAPTURE(w);
-  CHECK(contains(w, "wrong-type.toml:10:6: 'case[BAD-02].tp' must be an integer"));
+  CHECK(contains(w, "wrong-type.toml:10:6: 'case[BAD-02].tp' must be a whole number"));
   CHECK(contains(w, "missing required key 'as_of'"));
   CHECK(contains(w, "'case[BAD-02].measured.time_s' must be a positive number, not 0"));
 

@@ -42,14 +42,12 @@ struct TomlTable : TomlKeys {
       bad(*n, k, "must be a number");
       return 0;
     }
-    const double v = n->value<double>().value_or(0);
-    if (!std::isfinite(v) || v <= lo || v > hi) {
-      std::ostringstream os;
-      os << "is out of range: " << v << " (must be > " << lo << " and <= " << hi << ")";
-      bad(*n, k, os.str());
+    try {
+      return checked_real(n->value<double>().value_or(0), lo, hi, "");
+    } catch (const Error& e) {
+      bad(*n, k, "is out of range:" + std::string(e.what()));
       return 0;
     }
-    return v;
   }
   std::vector<std::string> strs(const char* k) {
     const toml::node* n = get(k, false);
@@ -107,10 +105,10 @@ Gpu parse_gpu(const std::string& path, const toml::table& t) {
   g.memory_bw_bytes_per_s = r.num("memory_bandwidth_tb_s", true, 0, 1e3) * kTera;
   g.tdp_w = r.num("tdp_w", false, 0, 1e5);
   g.scale_up_id = lower(r.str("scale_up"));
-  g.scale_up_domain = static_cast<int>(r.num("scale_up_domain", false, 0, 1e6));
+  g.scale_up_domain = static_cast<int>(r.count("scale_up_domain", false, 1, 1000000).value_or(0));
   g.host_link_id = lower(r.str("host_link"));
   g.scale_out_id = lower(r.str("scale_out"));
-  g.as_of = r.str("as_of", true);
+  g.as_of = r.date("as_of", true);
   g.sources = r.strs("sources");
   g.notes = r.strs("notes");
   if (g.sources.empty() && !t.get("sources")) r.get("sources", true);
@@ -159,7 +157,7 @@ Interconnect parse_interconnect(const std::string& path, const toml::table& t) {
     problems.push_back(path + ": kind '" + x.kind + "' must be scale-up, scale-out or host");
   x.bandwidth_bytes_per_s = r.num("bandwidth_gb_s", true, 0, 1e6) * kGB;
   x.latency_s = r.num("latency_us", false, 0, 1e6) * 1e-6;
-  x.domain_size = static_cast<int>(r.num("domain_size", false, 0, 1e7));
+  x.domain_size = static_cast<int>(r.count("domain_size", false, 1, 10000000).value_or(0));
   if (const toml::node* c = r.get("collectives", false)) {
     if (const auto* ct = c->as_table()) {
       TomlTable k{path, *ct, problems, "collectives."};
@@ -186,7 +184,7 @@ Interconnect parse_interconnect(const std::string& path, const toml::table& t) {
       problems.push_back(where(path, c->source()) + ": 'collectives' must be a table");
     }
   }
-  x.as_of = r.str("as_of", true);
+  x.as_of = r.date("as_of", true);
   x.sources = r.strs("sources");
   x.notes = r.strs("notes");
   r.finish();
@@ -204,7 +202,7 @@ ModelEntry parse_model(const std::string& path, const toml::table& t, std::vecto
   m.id = lower(r.str("id", true));
   m.name = r.str("name", true);
   m.hf_ids = r.strs("hf_ids");
-  m.as_of = r.str("as_of", true);
+  m.as_of = r.date("as_of", true);
   m.source = r.str("source", true);
   m.stated_total = r.num("stated_params_total", false, 0, 1e15);
   m.stated_active = r.num("stated_params_active", false, 0, 1e15);
@@ -248,7 +246,7 @@ std::vector<Offer> parse_offers(const std::string& path, const toml::table& t, F
         off.provider = provider;
         off.provider_name = name;
         fill(o, off);
-        off.as_of = o.str("as_of", true);
+        off.as_of = o.date("as_of", true);
         off.source = o.str("source", true);
         off.notes = o.str("notes");
         o.finish();
@@ -318,6 +316,7 @@ struct Database::Impl {
     std::string path;
     const char* embedded = nullptr;  // text of an embedded file, else read from path
     std::optional<EntryKind> kind;   // unknown until sniffed (user files outside the layout)
+    bool user = false;               // from --db / MLCALC_DB (not shipped or installed)
   };
   std::vector<File> files;  // embedded first, user files after (later wins)
   std::map<std::string, Gpu> gpus;
@@ -373,9 +372,11 @@ std::string installed_db_dir() {
 Database::Database(const std::vector<std::string>& user_dirs, bool builtin) : impl_(std::make_unique<Impl>()) {
   impl_->warnings = &warnings;
   std::vector<std::string> dirs = user_dirs;
+  size_t shipped_dirs = 0;
   if (builtin) {
     if (const std::string installed = installed_db_dir(); !installed.empty()) {
       dirs.insert(dirs.begin(), {installed + "/hardware-db", installed + "/model-db"});
+      shipped_dirs = 2;
     } else {
       for (size_t i = 0; i < kEmbeddedDbCount; ++i) {
         const std::string p = kEmbeddedDb[i].path;
@@ -383,17 +384,30 @@ Database::Database(const std::vector<std::string>& user_dirs, bool builtin) : im
       }
     }
   }
-  for (const auto& dir : dirs) {
+  for (size_t di = 0; di < dirs.size(); ++di) {
+    const std::string& dir = dirs[di];
+    const bool user = di >= shipped_dirs;
     std::error_code ec;
     if (!fs::exists(dir, ec)) throw Error("database directory '" + dir + "' does not exist");
     if (fs::is_regular_file(dir, ec)) {
-      impl_->files.push_back({dir, nullptr, std::nullopt});
+      impl_->files.push_back({dir, nullptr, std::nullopt, user});
       continue;
     }
     if (!fs::is_directory(dir, ec)) throw Error("database path '" + dir + "' is neither a directory nor a TOML file");
     for (const auto& p : toml_files_under(dir))
-      impl_->files.push_back({p, nullptr, kind_from_dir(fs::path(p).parent_path().filename().string())});
+      impl_->files.push_back({p, nullptr, kind_from_dir(fs::path(p).parent_path().filename().string()), user});
   }
+  // One id in two of the user's files: the later wins, and says so (naming both) rather than
+  // silently shadowing the other. Overriding a shipped entry is the point of --db: no warning.
+  std::map<std::string, std::vector<Impl::File*>> by_id;
+  for (auto& f : impl_->files)
+    if (f.user) by_id[stem_of(f.path)].push_back(&f);
+  for (auto& [id, fs_] : by_id)
+    for (size_t i = 0; i + 1 < fs_.size(); ++i)
+      for (size_t j = i + 1; j < fs_.size(); ++j)
+        if (impl_->kind(*fs_[i]) == impl_->kind(*fs_[j]))
+          warnings.push_back("'" + id + "' is defined in both " + fs_[i]->path + " and " + fs_[j]->path + ": " +
+                             fs_[j]->path + " is used");
 }
 
 Database::~Database() = default;
@@ -456,6 +470,11 @@ ModelEntry model_from_config_path(const std::string& path, std::vector<std::stri
     std::string what = e.what();
     if (auto p = what.find("parse error"); p != std::string::npos) what = what.substr(p);
     throw Error(file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": invalid JSON: " + what);
+  } catch (const nlohmann::json::exception& e) {
+    // A number past double's range (1e999999) is out_of_range 406, not a parse_error.
+    std::string what = e.what();
+    if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
+    throw Error(file + ": invalid JSON: " + what);
   }
   ModelEntry m;
   m.file = file;

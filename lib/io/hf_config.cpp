@@ -26,17 +26,39 @@ struct Reader {
     if (!has(k)) fail("missing required key '" + std::string(k) + "' (model_type '" + family + "')");
     return integer_of(k, c.at(k));
   }
+  // Every integer goes through checked_count with a bound no model comes near (named in the error),
+  // before it is cast, multiplied, allocated for or looped over.
   int64_t integer_of(const char* k, const json& v) const {
-    if (v.is_number_integer()) {
-      const int64_t x = v.get<int64_t>();
-      if (x < 0 || x > (int64_t(1) << 40)) fail("key '" + std::string(k) + "' is out of range: " + v.dump());
-      return x;
+    if (!v.is_number()) fail("key '" + std::string(k) + "' must be a non-negative integer, got " + v.dump());
+    try {
+      return checked_count(v.get<double>(), 0, limit(k), "key '" + std::string(k) + "'");
+    } catch (const Error& e) {
+      fail(e.what());
     }
-    if (v.is_number_float()) {
-      const double d = v.get<double>();
-      if (d == std::floor(d) && d >= 0 && d < 1e12) return static_cast<int64_t>(d);
-    }
-    fail("key '" + std::string(k) + "' must be a non-negative integer, got " + v.dump());
+  }
+  /// The largest value a key may take: what no published model has (layers, experts, widths,
+  /// vocabulary), so that products of them stay far inside int64 and a layer list stays small.
+  static int64_t limit(std::string_view k) {
+    static const std::pair<std::string_view, int64_t> kLimits[] = {{"num_hidden_layers", 100000},
+                                                                   {"n_layer", 100000},
+                                                                   {"hidden_size", int64_t(1) << 24},
+                                                                   {"n_embd", int64_t(1) << 24},
+                                                                   {"vocab_size", int64_t(1) << 30},
+                                                                   {"num_local_experts", 1 << 16},
+                                                                   {"num_experts", 1 << 16},
+                                                                   {"n_routed_experts", 1 << 16},
+                                                                   {"num_experts_per_tok", 1 << 16},
+                                                                   {"experts_per_token", 1 << 16},
+                                                                   {"n_shared_experts", 1 << 16},
+                                                                   {"mamba_expand", 64},
+                                                                   {"bits", 64},
+                                                                   {"w_bit", 64},
+                                                                   {"group_size", 1 << 20},
+                                                                   {"q_group_size", 1 << 20},
+                                                                   {"num_nextn_predict_layers", 1000}};
+    for (const auto& [name, lim] : kLimits)
+      if (name == k) return lim;
+    return (int64_t(1) << 31) - 1;  // everything else is stored as int at most
   }
   int64_t integer(const char* k, int64_t dflt) const { return has(k) ? integer_of(k, c.at(k)) : dflt; }
   bool boolean(const char* k, bool dflt) const {
@@ -331,7 +353,7 @@ Architecture architecture_from_hf(const json& root, const std::string& where, st
       bool rope = (i + 1) % 4 != 0;
       if (r.has("no_rope_layers") && c.at("no_rope_layers").is_array() &&
           static_cast<int>(c.at("no_rope_layers").size()) == L)
-        rope = c.at("no_rope_layers")[i].get<int>() != 0;
+        rope = r.integer_of("no_rope_layers", c.at("no_rope_layers")[i]) != 0;
       if (rope && chunk > 0) layers[i].window_kind = Window::chunked, layers[i].window = chunk;
     }
   } else if (mt == "qwen3_next") {
@@ -393,7 +415,7 @@ Architecture architecture_from_hf(const json& root, const std::string& where, st
         moe = (i + 1) % step == 0;
         if (r.has("mlp_only_layers") && c.at("mlp_only_layers").is_array())
           for (const auto& x : c.at("mlp_only_layers"))
-            if (x.is_number_integer() && x.get<int>() == i) moe = false;
+            if (r.integer_of("mlp_only_layers", x) == i) moe = false;
       }
       layers[i].ffn = moe ? Ffn::moe : Ffn::dense;
     }

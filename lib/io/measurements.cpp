@@ -68,12 +68,8 @@ struct Reader : TomlKeys {
     return v;
   }
   std::optional<int> count(const char* k, bool required) {
-    const toml::node* n = get(k, required);
-    if (!n) return std::nullopt;
-    if (!n->is_integer()) return bad(*n, k, "must be an integer"), std::nullopt;
-    const int64_t v = *n->value<int64_t>();
-    if (v <= 0 || v > 1000000) return bad(*n, k, "must be a positive integer, not " + std::to_string(v)), std::nullopt;
-    return static_cast<int>(v);
+    const auto v = TomlKeys::count(k, required, 1, 1000000);
+    return v ? std::optional<int>(static_cast<int>(*v)) : std::nullopt;
   }
   std::optional<bool> flag(const char* k) {
     const toml::node* n = get(k, false);
@@ -185,7 +181,8 @@ std::vector<ValidationCase> parse_validation_file(const std::string& path, const
   const std::string source = r.str("source", true).value_or("");
   const std::string as_of = r.str("as_of", true).value_or("");
   static const std::regex kDate(R"(\d{4}-\d{2}-\d{2})");
-  if (!as_of.empty() && !std::regex_match(as_of, kDate)) r.bad(*t.get("as_of"), "as_of", "must be a date YYYY-MM-DD");
+  if (!as_of.empty() && !(std::regex_match(as_of, kDate) && is_iso_date(as_of)))
+    r.bad(*t.get("as_of"), "as_of", "must be a date YYYY-MM-DD");
   const std::string notes = r.str("notes", true).value_or("");
   std::vector<ValidationCase> cases;
   if (const toml::node* n = r.get("case", true)) {

@@ -3,25 +3,36 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 namespace fs = std::filesystem;
 
 namespace mlcalc {
 
 std::string read_text_file(const std::string& path) {
+  // The largest shipped file is a few KB and a Hugging Face config.json a few tens of KB: refuse
+  // anything past 16 MiB before reading it whole (a device or a huge file would not end).
+  constexpr size_t kMaxBytes = size_t(16) << 20;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw Error("cannot read '" + path + "': it is a directory");
   std::ifstream f(path, std::ios::binary);
   if (!f) throw Error("cannot read '" + path + "'");
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+  std::string text;
+  char buf[65536];
+  while (text.size() <= kMaxBytes && f.read(buf, sizeof buf).gcount() > 0) text.append(buf, size_t(f.gcount()));
+  if (text.size() > kMaxBytes) throw Error("'" + path + "' is larger than 16 MiB: not a config or database file");
+  return text;
 }
 
 std::vector<std::string> toml_files_under(const std::string& dir) {
   std::vector<std::string> found;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); ++it)
+  auto it = fs::recursive_directory_iterator(dir, ec);
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
     if (it->is_regular_file() && it->path().extension() == ".toml") found.push_back(it->path().string());
+  // An unreadable directory (or one that fails part way) would drop entries without a word.
+  if (ec)
+    throw Error("cannot read database directory '" +
+                (it == fs::recursive_directory_iterator() ? dir : it->path().string()) + "': " + ec.message());
   std::sort(found.begin(), found.end());
   return found;
 }

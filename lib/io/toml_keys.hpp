@@ -4,6 +4,8 @@
 // thrown together (mold's Error(ctx) + checkpoint()); reading files, finding the .toml files of a
 // directory, and parsing with a guard against nesting deep enough to overflow the parser.
 #pragma once
+#include <cstdio>
+#include <optional>
 #include <set>
 #include <string>
 #include <toml++/toml.h>
@@ -47,6 +49,31 @@ struct TomlKeys {
   }
   void bad(const toml::node& n, const char* k, const std::string& what) {
     problems.push_back(where(path, n.source()) + ": '" + prefix + k + "' " + what);
+  }
+  /// A whole number in [lo, hi] (8 or 8.0; 0.5 is an error), through checked_count.
+  std::optional<int64_t> count(const char* k, bool required, int64_t lo, int64_t hi) {
+    const toml::node* n = get(k, required);
+    if (!n) return std::nullopt;
+    if (!n->is_number()) return bad(*n, k, "must be a whole number"), std::nullopt;
+    try {
+      return checked_count(*n->value<double>(), lo, hi, "");
+    } catch (const Error& e) {
+      return bad(*n, k, std::string(e.what()).substr(1)), std::nullopt;
+    }
+  }
+  /// An ISO date YYYY-MM-DD ("yesterday" or 2025-13-01 is an error).
+  std::string date(const char* k, bool required) {
+    const toml::node* n = get(k, required);
+    if (!n) return {};
+    if (n->is_date()) {
+      const toml::date d = n->as_date()->get();
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "%04u-%02u-%02u", unsigned(d.year), unsigned(d.month), unsigned(d.day));
+      return buf;
+    }
+    const auto s = n->value<std::string>();
+    if (!n->is_string() || !is_iso_date(*s)) return bad(*n, k, "must be a date YYYY-MM-DD"), std::string();
+    return *s;
   }
   void finish() {
     const std::vector<std::string> known(used.begin(), used.end());

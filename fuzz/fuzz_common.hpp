@@ -1,0 +1,70 @@
+// Shared by the libFuzzer harnesses: run `mlcalc ARGS` in process (the same entry point as
+// main) and turn what must never happen into a crash the fuzzer records: an exit status other
+// than 0-3 (70 = an exception escaped: "internal error"), or "nan"/"inf" where a number is due.
+#pragma once
+#include <cctype>
+#include <cstdlib>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include "cli.hpp"
+
+namespace mlcalc::fuzz {
+
+/// A private scratch directory for this process (removed at exit).
+inline const std::filesystem::path& scratch() {
+  static const std::filesystem::path dir = [] {
+    char tmpl[] = "/tmp/mlcalc-fuzz-XXXXXX";
+    const char* d = ::mkdtemp(tmpl);
+    if (!d) std::abort();
+    std::atexit([] {
+      std::error_code ec;
+      std::filesystem::remove_all(scratch(), ec);
+    });
+    return std::filesystem::path(d);
+  }();
+  return dir;
+}
+
+inline void write_file(const std::filesystem::path& p, const uint8_t* data, size_t size) {
+  std::filesystem::create_directories(p.parent_path());
+  std::ofstream f(p, std::ios::binary | std::ios::trunc);
+  f.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+}
+
+/// Whether to look for "nan"/"inf" in answers: off while the input itself holds those letters
+/// (a name or source note echoed back would read as a non-finite number).
+inline bool g_check_finite = true;
+
+/// Sets g_check_finite for one input.
+inline void input_is(const uint8_t* data, size_t size) {
+  std::string s(reinterpret_cast<const char*>(data), size);
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  g_check_finite = s.find("nan") == std::string::npos && s.find("inf") == std::string::npos;
+}
+
+/// Runs one command line; aborts on an escaped exception, a bad exit status or a non-finite number.
+/// `stdout_text`, when given, receives what the command printed.
+inline int run(const std::vector<std::string>& args, std::string* stdout_text = nullptr) {
+  std::ostringstream out, err;
+  const int rc = mlcalc::cli::run(args, out, err);
+  if (rc < 0 || rc > 3) {
+    std::fprintf(stderr, "exit %d\n%s\n", rc, err.str().c_str());
+    std::abort();
+  }
+  static const std::regex kNonFinite(R"((^|[^A-Za-z0-9_])(nan|-?inf)([^A-Za-z0-9_]|$))", std::regex::icase);
+  if (rc == 0 && g_check_finite && std::regex_search(out.str(), kNonFinite)) {
+    std::fprintf(stderr, "non-finite number in output:\n%s\n", out.str().c_str());
+    std::abort();
+  }
+  if (stdout_text) *stdout_text = out.str();
+  return rc;
+}
+
+}  // namespace mlcalc::fuzz
