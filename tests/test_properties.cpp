@@ -6,7 +6,8 @@
 //   more GPUs never more memory per GPU for the same layout (train: more data-parallel ranks,
 //   from 2 up; inference: twice the TP);
 //   more memory never fewer sequences (vram infer --gpu-mem-util);
-//   fits agrees with the per-GPU total (vram infer and train).
+//   fits agrees with the per-GPU total (vram infer and train);
+//   train: realistic never faster than roofline, HFU at most 1, more data parallelism never more memory.
 // MLCALC_PROPERTY_RUNS=N sets the number of configurations (default 3000),
 // MLCALC_PROPERTY_SEED=S the seed (default 14), so a failure is replayed exactly.
 #include <cmath>
@@ -137,7 +138,7 @@ Outcome run_json(const std::string& args, std::vector<std::string>& problems) {
 void one_case(Gen& g, std::vector<std::string>& problems) {
   const std::string m = g.pick(g.models), gpu = g.pick(g.gpus);
   const int tp = g.pow2(3);
-  const int kind = std::uniform_int_distribution<int>(0, 5)(g.rng);
+  const int kind = std::uniform_int_distribution<int>(0, 6)(g.rng);
   if (kind == 0) {  // describe
     const std::string a = fmt::format("describe {} --context {} --batch {}{}", m, g.tokens(), g.pow2(8),
                                       g.coin() ? " --kv-dtype " + g.kv_dtype() : "");
@@ -233,6 +234,32 @@ void one_case(Gen& g, std::vector<std::string>& problems) {
       problems.push_back(fmt::format("`{}`: {} GPUs take {} B per GPU, {} take {}", a, 2 * n,
                                      o2.doc["result"]["per_gpu"]["total_bytes"].dump(), n,
                                      r1["per_gpu"]["total_bytes"].dump()));
+  } else if (kind == 6) {  // train: realistic <= roofline, HFU <= 1, more data parallelism never more memory per GPU
+    static const std::vector<std::string> recompute = {"none", "selective", "op", "full"},
+                                          precision = {"bf16-mixed", "fp8-mixed"};
+    const int pp = g.pow2(2), dp = 2 * g.pow2(3), mb = g.pow2(2), micro = pp * g.pow2(3);
+    const std::string a = fmt::format(
+        "train -m {} -g {} --tp {} --pp {} --zero {} --seq {} --micro-batch {} --recompute {} --precision {}{}", m, gpu,
+        tp, pp, std::uniform_int_distribution<int>(0, 3)(g.rng), 256 * g.pow2(5), mb, g.pick(recompute),
+        g.pick(precision), tp > 1 && g.coin() ? " --sequence-parallel" : "");
+    auto with = [&](int d) { return a + fmt::format(" --num-gpus {} --global-batch {}", tp * pp * d, d * mb * micro); };
+    const auto o1 = run_json(with(dp), problems);
+    if (o1.status != 0) return;
+    const json& r1 = o1.doc["result"];
+    for (const char* k : {"step_time_s", "tokens_per_s", "mfu", "hfu", "model_flops_per_token"})
+      due(r1, k, a, problems);
+    if (!r1["hfu"].is_number()) return;
+    if (r1["hfu"].get<double>() > 1 + 1e-9)
+      problems.push_back(fmt::format("`{}`: HFU {} above 1", with(dp), r1["hfu"].dump()));
+    const auto roof = run_json(with(dp) + " --mode roofline", problems);
+    if (roof.status == 0 &&
+        roof.doc["result"]["tokens_per_s"].get<double>() < r1["tokens_per_s"].get<double>() * (1 - 1e-12))
+      problems.push_back(fmt::format("`{}`: roofline {} tokens/s below realistic {}", with(dp),
+                                     roof.doc["result"]["tokens_per_s"].dump(), r1["tokens_per_s"].dump()));
+    const auto o2 = run_json(with(2 * dp), problems);
+    if (o2.status == 0 && o2.doc["result"]["memory"]["per_gpu"]["total_bytes"].get<double>() >
+                              r1["memory"]["per_gpu"]["total_bytes"].get<double>() * (1 + 1e-12))
+      problems.push_back(fmt::format("`{}`: dp {} takes more memory per GPU than dp {}", a, 2 * dp, dp));
   } else {  // cost
     const std::string a = fmt::format("cost {} --gpu-price {} --input {} --output {} --utilization {}",
                                       g.deployment(m, gpu, tp), 0.5 + g.pow2(3), g.tokens(), g.tokens() / 4 + 1,
