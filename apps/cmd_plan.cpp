@@ -12,16 +12,11 @@ namespace mlcalc::cli {
 
 namespace {
 
+// The non-empty items of a comma-separated list.
 std::vector<std::string> split_list(const std::string& s) {
   std::vector<std::string> out;
-  size_t p = 0;
-  while (p <= s.size()) {
-    const size_t q = s.find(',', p);
-    std::string item = s.substr(p, q == std::string::npos ? std::string::npos : q - p);
-    if (!item.empty()) out.push_back(item);
-    if (q == std::string::npos) break;
-    p = q + 1;
-  }
+  for (std::string& item : split_commas(s))
+    if (!item.empty()) out.push_back(std::move(item));
   return out;
 }
 

@@ -61,9 +61,7 @@ void run_train(Context& ctx, const TrainCmdOptions& o) {
   if (o.gpu.empty()) throw Error("give --gpu (training time needs the accelerator)", ErrorKind::usage);
   if (o.global_batch <= 0) throw Error("give --global-batch (sequences per optimizer step)", ErrorKind::usage);
   if (!o.tokens.empty() && o.steps > 0) throw Error("give --tokens or --steps, not both", ErrorKind::usage);
-  if (o.layout.num_gpus > 1e7) throw Error("--num-gpus is at most 1e7", ErrorKind::usage);
-  if (o.layout.names.fsdp == "hybrid" && o.layout.shard_group <= 0)
-    throw Error("--fsdp hybrid needs --shard-group N (GPUs per sharding group, e.g. 8 per node)", ErrorKind::usage);
+  check_train_layout(o.layout);
   if (o.vp > 1 && o.schedule != PipeSchedule::interleaved)
     throw Error("--vp needs --schedule interleaved (virtual stages only exist in the interleaved 1F1B schedule)",
                 ErrorKind::usage);
@@ -74,33 +72,17 @@ void run_train(Context& ctx, const TrainCmdOptions& o) {
   static thread_local Architecture generic;  // lives as long as the query that points at it
   if (!o.model.empty()) {
     const ModelEntry& m = db.model(o.model);
-    s.arch = &m.arch;
+    set_architecture(s, m.arch);
     q.names.model_id = m.id;
   } else {
     generic = generic_dense_architecture(o.params);
-    s.arch = &generic;
+    set_architecture(s, generic);
     q.names.model_id = generic.id;
     ctx.warn("--params: a generic dense decoder is assumed (" + std::to_string(generic.num_layers) +
              " layers, hidden " + std::to_string(generic.hidden) +
              ", MLP 4h, vocab 32000); give --model for a real architecture");
   }
-  const ParamCounts pc = count_params(*s.arch);
-  s.params = pc.total;
-  s.expert_params = pc.routed_experts;
-  s.largest_layer_params = largest_layer_params(*s.arch);
-  s.num_gpus = static_cast<int>(o.layout.num_gpus);
-  s.tp = o.layout.tp, s.pp = o.layout.pp, s.cp = o.layout.cp, s.ep = o.layout.ep;
-  s.zero = o.layout.fsdp_zero ? *o.layout.fsdp_zero : o.layout.zero;
-  s.shard_group = static_cast<int>(o.layout.shard_group);
-  s.micro_batch = o.layout.micro_batch;
-  s.seq = o.layout.seq;
-  s.recompute = o.layout.recompute;
-  s.optimizer = o.layout.optimizer;
-  s.precision = o.layout.precision;
-  s.offload = o.layout.offload;
-  s.flash_attn = o.layout.flash_attn;
-  s.sequence_parallel = o.layout.sp;
-  s.overhead_bytes = o.layout.overhead_gib * kGiB;
+  apply_train_layout(o.layout, s);
   q.job.global_batch = o.global_batch;
   q.job.vp = o.vp;
   q.job.schedule = o.schedule;
@@ -119,26 +101,17 @@ void run_train(Context& ctx, const TrainCmdOptions& o) {
   q.cluster.gpus_per_node = g.scale_up_domain > 0 ? g.scale_up_domain : 1;
   if (!g.scale_up_id.empty()) q.cluster.scale_up = &db.interconnect(g.scale_up_id);
   std::vector<std::string> links;
-  if (!o.scale_out.empty()) {
-    size_t p = 0;
-    while (p <= o.scale_out.size()) {
-      const size_t c = o.scale_out.find(',', p);
-      links.push_back(o.scale_out.substr(p, c == std::string::npos ? std::string::npos : c - p));
-      if (c == std::string::npos) break;
-      p = c + 1;
-    }
-  } else if (!g.scale_out_id.empty()) {
+  if (!o.scale_out.empty())
+    links = split_commas(o.scale_out);
+  else if (!g.scale_out_id.empty())
     links.push_back(g.scale_out_id);
-  }
   std::deque<Interconnect> shared_nics;  // links whose NICs several GPUs share (LINK:K, --nics-per-node)
   for (const std::string& item : links) {
     // LINK[:K]: K NICs of that link per node (default --nics-per-node, else one per GPU).
     const size_t colon = item.find(':');
     const std::string id = item.substr(0, colon);
     int nics = o.nics_per_node;
-    if (colon != std::string::npos) {
-      nics = std::stoi(item.substr(colon + 1));  // 1..64, checked while parsing
-    }
+    if (colon != std::string::npos) nics = std::stoi(item.substr(colon + 1));  // 1..64, checked while parsing
     const Interconnect& l = db.interconnect(id);
     if (l.kind != "scale-out")
       throw Error("--scale-out " + id + " is a " + l.kind + " link; give a network (see `mlcalc list interconnects`)");
@@ -162,7 +135,7 @@ void run_train(Context& ctx, const TrainCmdOptions& o) {
   }
   if (s.num_gpus > q.cluster.gpus_per_node && !q.scale_outs.front())
     throw Error(o.gpu + " has no scale-out network in the database: give --scale-out (e.g. ib-ndr)");
-  if (!o.tokens.empty()) q.tokens = parse_tokens(o.tokens, pc.active);
+  if (!o.tokens.empty()) q.tokens = parse_tokens(o.tokens, count_params(*s.arch).active);
   if (o.steps > 0) q.steps = o.steps;
   if (o.gpu_price > 0 || !o.provider.empty()) {
     const GpuPrice price = resolve_gpu_price(ctx, o.gpu_price, o.provider, o.pricing, g.id);
@@ -202,10 +175,7 @@ Command train_command() {
                            "(default: the GPU's)")
                 ->check([](const std::string& v) {
                   // Each LINK[:K]: K a whole count of NICs per node (checked while parsing).
-                  size_t p = 0;
-                  while (p <= v.size()) {
-                    const size_t c = v.find(',', p);
-                    const std::string item = v.substr(p, c == std::string::npos ? std::string::npos : c - p);
+                  for (const std::string& item : split_commas(v)) {
                     if (item.empty() || item.front() == ':') return "empty network name in '" + v + "'";
                     if (const size_t k = item.find(':'); k != std::string::npos) {
                       const std::string n = item.substr(k + 1);
@@ -213,8 +183,6 @@ Command train_command() {
                           std::stoi(n) < 1 || std::stoi(n) > 64)
                         return "'" + item + "': NICs per node must be a whole number from 1 to 64";
                     }
-                    if (c == std::string::npos) break;
-                    p = c + 1;
                   }
                   return std::string();
                 });

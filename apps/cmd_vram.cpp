@@ -29,10 +29,7 @@ unsigned parse_lora_targets(const std::string& v) {
   std::vector<std::string> names{"all-linear"};
   for (const auto& [k, b] : table) names.push_back(k);
   unsigned bits = 0;
-  size_t p = 0;
-  while (p <= v.size()) {
-    const size_t q = v.find(',', p);
-    const std::string item = v.substr(p, q == std::string::npos ? std::string::npos : q - p);
+  for (const std::string& item : split_commas(v)) {
     unsigned bit = 0;
     for (const auto& [k, b] : table)
       if (item == k) bit = b;
@@ -41,8 +38,6 @@ unsigned parse_lora_targets(const std::string& v) {
           "--lora-targets",
           "'" + item + "' is not one of q, k, v, o, gate, up, down, all-linear" + did_you_mean(item, names));
     bits |= bit;
-    if (q == std::string::npos) break;
-    p = q + 1;
   }
   return bits;
 }
@@ -56,9 +51,7 @@ struct InferOptions {
 void run_train(Context& ctx, const TrainOptions& o) {
   if (!o.model.empty() && o.params > 0) throw Error("give --model or --params, not both", ErrorKind::usage);
   if (o.model.empty() && o.params <= 0) throw Error("give --model NAME or --params N", ErrorKind::usage);
-  if (o.layout.names.fsdp == "hybrid" && o.layout.shard_group <= 0)
-    throw Error("--fsdp hybrid needs --shard-group N (GPUs per sharding group, e.g. 8 per node)", ErrorKind::usage);
-  if (o.layout.num_gpus > 1e7) throw Error("--num-gpus is at most 1e7", ErrorKind::usage);
+  check_train_layout(o.layout);
   if (!o.deepspeed && !o.deepspeed_only.empty())
     throw Error(o.deepspeed_only.front() + " belongs to the DeepSpeed view: add --formula deepspeed", ErrorKind::usage);
   if (o.layout.shard_group > o.layout.num_gpus)
@@ -70,30 +63,14 @@ void run_train(Context& ctx, const TrainOptions& o) {
   TrainNames names = o.layout.names;
   if (!o.model.empty()) {
     const ModelEntry& m = db.model(o.model);
-    const ParamCounts pc = count_params(m.arch);
-    s.arch = &m.arch;
+    set_architecture(s, m.arch);
     names.model_id = m.id;
-    s.params = pc.total;
-    s.expert_params = pc.routed_experts;
-    s.largest_layer_params = largest_layer_params(m.arch);
   } else {
     s.params = o.params;
     names.model_id = "generic-" + fmt_si(o.params);
   }
   const Gpu* gpu = o.gpu.empty() ? nullptr : &db.gpu(o.gpu);
-  s.num_gpus = static_cast<int>(o.layout.num_gpus);
-  s.tp = o.layout.tp, s.pp = o.layout.pp, s.cp = o.layout.cp, s.ep = o.layout.ep;
-  s.zero = o.layout.fsdp_zero ? *o.layout.fsdp_zero : o.layout.zero;
-  s.shard_group = static_cast<int>(o.layout.shard_group);
-  s.micro_batch = o.layout.micro_batch;
-  s.seq = o.layout.seq;
-  s.recompute = o.layout.recompute;
-  s.optimizer = o.layout.optimizer;
-  s.precision = o.layout.precision;
-  s.offload = o.layout.offload;
-  s.flash_attn = o.layout.flash_attn;
-  s.sequence_parallel = o.layout.sp;
-  s.overhead_bytes = o.layout.overhead_gib * kGiB;
+  apply_train_layout(o.layout, s);
   s.qlora = o.qlora;
   // QLoRA's own recipe: r = 64 on every linear layer (Dettmers et al. 2023, sec. 4 / appendix B.2).
   s.lora_rank = o.lora_rank > 0 ? o.lora_rank : (o.qlora ? 64 : 0);

@@ -90,12 +90,21 @@ int64_t parse_int(const std::string& raw, const std::string& flag, int64_t lo, i
   }
 }
 
-std::vector<double> parse_count_list(const std::string& s, const std::string& flag) {
-  std::vector<double> out;
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
   size_t p = 0;
   while (p <= s.size()) {
     const size_t q = s.find(',', p);
-    const std::string item = s.substr(p, q == std::string::npos ? std::string::npos : q - p);
+    out.push_back(s.substr(p, q == std::string::npos ? std::string::npos : q - p));
+    if (q == std::string::npos) break;
+    p = q + 1;
+  }
+  return out;
+}
+
+std::vector<double> parse_count_list(const std::string& s, const std::string& flag) {
+  std::vector<double> out;
+  for (const std::string& item : split_commas(s)) {
     if (const size_t r = item.find(".."); r != std::string::npos) {
       const double a = parse_count(item.substr(0, r), flag), b = parse_count(item.substr(r + 2), flag);
       if (b < a) throw CLI::ValidationError(flag, "range '" + item + "' ends below its start");
@@ -105,8 +114,6 @@ std::vector<double> parse_count_list(const std::string& s, const std::string& fl
       out.push_back(parse_count(item, flag));
     }
     if (out.size() > 100000) throw CLI::ValidationError(flag, "too many values (at most 100000)");
-    if (q == std::string::npos) break;
-    p = q + 1;
   }
   return out;
 }
@@ -400,6 +407,28 @@ void add_train_layout_options(CLI::App& train, TrainLayoutOptions& t) {
   train.add_flag("--sequence-parallel", t.sp, "Megatron sequence parallelism (splits norms/dropout over tp)");
   add_real(train, "--overhead-gib", t.overhead_gib, "CUDA context + allocator reserve per GPU (default 1.5)", -1e-9,
            1e4);
+}
+
+void check_train_layout(const TrainLayoutOptions& t) {
+  if (t.names.fsdp == "hybrid" && t.shard_group <= 0)
+    throw Error("--fsdp hybrid needs --shard-group N (GPUs per sharding group, e.g. 8 per node)", ErrorKind::usage);
+  if (t.num_gpus > 1e7) throw Error("--num-gpus is at most 1e7", ErrorKind::usage);
+}
+
+void apply_train_layout(const TrainLayoutOptions& t, TrainSetup& s) {
+  s.num_gpus = static_cast<int>(t.num_gpus);
+  s.tp = t.tp, s.pp = t.pp, s.cp = t.cp, s.ep = t.ep;
+  s.zero = t.fsdp_zero ? *t.fsdp_zero : t.zero;
+  s.shard_group = static_cast<int>(t.shard_group);
+  s.micro_batch = t.micro_batch;
+  s.seq = t.seq;
+  s.recompute = t.recompute;
+  s.optimizer = t.optimizer;
+  s.precision = t.precision;
+  s.offload = t.offload;
+  s.flash_attn = t.flash_attn;
+  s.sequence_parallel = t.sp;
+  s.overhead_bytes = t.overhead_gib * kGiB;
 }
 
 }  // namespace mlcalc::cli

@@ -21,6 +21,8 @@ namespace mlcalc::cli {
 double parse_count(const std::string& s, const std::string& flag);
 /// A whole number in [lo, hi], decimal (no hex), through checked_count; the range is in the error.
 int64_t parse_int(const std::string& s, const std::string& flag, int64_t lo, int64_t hi);
+/// The items of a comma-separated list, empty ones included ("a,,b" -> a, "", b).
+std::vector<std::string> split_commas(const std::string& s);
 /// `1,8,64`, `1..256` (powers of two) or a mix.
 std::vector<double> parse_count_list(const std::string& s, const std::string& flag);
 /// A duration with a unit: 50ms, 2s, 300us, 1min.
@@ -123,5 +125,9 @@ struct TrainLayoutOptions {
 /// Adds --num-gpus --tp --pp --cp --ep --zero --fsdp --shard-group --micro-batch --seq --recompute
 /// --optimizer --precision --offload --flash-attn --sequence-parallel --overhead-gib.
 void add_train_layout_options(CLI::App& app, TrainLayoutOptions& t);
+/// Usage checks across the layout's options (--fsdp hybrid needs --shard-group; --num-gpus at most 1e7).
+void check_train_layout(const TrainLayoutOptions& t);
+/// Copies the layout and recipe into `s` (GPU counts, degrees, ZeRO stage, batch, recompute, dtypes).
+void apply_train_layout(const TrainLayoutOptions& t, TrainSetup& s);
 
 }  // namespace mlcalc::cli

@@ -140,10 +140,7 @@ int main(int argc, char** argv) {
   // In-process --layout auto search: layouts (memory + step time each) per second on one core.
   TrainQuery q;
   const ModelEntry& big = db.model("llama-3.1-405b");
-  const ParamCounts pc = count_params(big.arch);
-  q.job.setup.arch = &big.arch;
-  q.job.setup.params = pc.total;
-  q.job.setup.largest_layer_params = largest_layer_params(big.arch);
+  set_architecture(q.job.setup, big.arch);
   q.job.setup.num_gpus = 16384;
   q.job.setup.seq = 8192;
   q.job.setup.zero = 1;

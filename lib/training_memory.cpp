@@ -44,6 +44,14 @@ StateBytes state_bytes(Precision p, Optimizer o) {
   return s;
 }
 
+void set_architecture(TrainSetup& s, const Architecture& a) {
+  const ParamCounts pc = count_params(a);
+  s.arch = &a;
+  s.params = pc.total;
+  s.expert_params = pc.routed_experts;
+  s.largest_layer_params = largest_layer_params(a);
+}
+
 void check_train_setup(const TrainSetup& s) {
   if (s.num_gpus < 1) throw Error("num-gpus must be at least 1", ErrorKind::usage);
   const long long mp = 1LL * s.tp * s.pp * s.cp;

@@ -79,6 +79,10 @@ struct TrainMemory {
   double frozen_weights = 0;          ///< of `weights`: the frozen base model (LoRA / QLoRA)
 };
 
+/// Points `s` at architecture `a` and fills what follows from it: total and routed-expert
+/// parameters and the largest module.
+void set_architecture(TrainSetup& s, const Architecture& a);
+
 /// Checks the setup (GPU counts divisible, offload needs ZeRO, ...); throws Error.
 void check_train_setup(const TrainSetup& s);
 
