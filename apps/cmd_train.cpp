@@ -69,7 +69,7 @@ void run_train(Context& ctx, const TrainCmdOptions& o) {
   TrainQuery q;
   TrainSetup& s = q.job.setup;
   q.names = o.layout.names;
-  static thread_local Architecture generic;  // lives as long as the query that points at it
+  Architecture generic;  // --params: lives as long as the query that points at it (this function)
   if (!o.model.empty()) {
     const ModelEntry& m = db.model(o.model);
     set_architecture(s, m.arch);

@@ -138,30 +138,37 @@ PerToken per_token(const Architecture& a, const ParamCounts& p, double s) {
   return t;
 }
 
+enum class Coll { all_reduce, all_gather, reduce_scatter, all_to_all };
+
+/// `kind` among `n` GPUs on one link (NCCL's algorithms: collectives.hpp).
+double on_link(Coll kind, const Interconnect& l, int n, double bytes, bool ideal) {
+  switch (kind) {
+    case Coll::all_reduce:
+      return all_reduce(l, AllReduceAlgo::nccl, n, bytes, ideal).time_s;
+    case Coll::all_gather:
+      return all_gather(l, n, bytes, ideal).time_s;
+    case Coll::reduce_scatter:
+      return reduce_scatter(l, n, bytes, ideal).time_s;
+    case Coll::all_to_all:
+      break;
+  }
+  return all_to_all(l, n, bytes, ideal).time_s;
+}
+
 /// Collective over `ranks` GPUs spread as `per_node` per node: the scale-up link inside a node,
-/// two-level (rail-optimized) across nodes. kind: allreduce | allgather | reducescatter | alltoall.
-double collective(const std::string& kind, const TrainCluster& c, int ranks, int per_node, double bytes, bool ideal) {
+/// two-level (rail-optimized) across nodes.
+double collective(Coll kind, const TrainCluster& c, int ranks, int per_node, double bytes, bool ideal) {
   if (ranks <= 1 || bytes <= 0) return 0;
   per_node = std::clamp(per_node, 1, ranks);
   const Interconnect* up = c.scale_up;
   const Interconnect* out = c.scale_out ? c.scale_out : c.scale_up;
-  if (per_node >= ranks && up) {
-    if (kind == "allreduce") return all_reduce(*up, AllReduceAlgo::nccl, ranks, bytes, ideal).time_s;
-    if (kind == "allgather") return all_gather(*up, ranks, bytes, ideal).time_s;
-    if (kind == "reducescatter") return reduce_scatter(*up, ranks, bytes, ideal).time_s;
-    return all_to_all(*up, ranks, bytes, ideal).time_s;
-  }
+  if (per_node >= ranks && up) return on_link(kind, *up, ranks, bytes, ideal);
   if (!out) return 0;
   const int nodes = (ranks + per_node - 1) / per_node;
-  if (per_node <= 1 || !up) {
-    if (kind == "allreduce") return all_reduce(*out, AllReduceAlgo::nccl, nodes, bytes, ideal).time_s;
-    if (kind == "allgather") return all_gather(*out, nodes, bytes, ideal).time_s;
-    if (kind == "reducescatter") return reduce_scatter(*out, nodes, bytes, ideal).time_s;
-    return all_to_all(*out, nodes, bytes, ideal).time_s;
-  }
+  if (per_node <= 1 || !up) return on_link(kind, *out, nodes, bytes, ideal);
   // Reduce-scatter moves the same bytes as all-gather (nccl docs "Collective operations").
-  const std::string k = kind == "reducescatter" ? "allgather" : kind;
-  return two_level(k, *up, *out, per_node, nodes, bytes, ideal).time_s;
+  static constexpr const char* kTwoLevel[] = {"allreduce", "allgather", "allgather", "alltoall"};
+  return two_level(kTwoLevel[static_cast<int>(kind)], *up, *out, per_node, nodes, bytes, ideal).time_s;
 }
 
 /// Layers of the slowest pipeline stage, in layer-equivalents: even split when the layers
@@ -251,7 +258,6 @@ std::vector<std::string> check_train_job(const TrainJob& j, const TrainCluster& 
   if (s.cp > 1 && std::fmod(s.seq, 2.0 * s.cp) != 0)
     out.push_back("--seq " + count_text(s.seq) + " is not divisible by 2 x cp = " + std::to_string(2 * s.cp) +
                   " (context parallelism splits the sequence into 2 x cp chunks for causal load balance)");
-  const ParallelPlan plan{s.num_gpus, s.tp, s.pp, int(dp), s.cp, s.ep, false};
   // Training EP draws from data-parallel ranks (checked by check_train_setup); the inference plan
   // check would reject EP that divides neither TP nor the GPUs, so check heads and experts here.
   for (const std::string& p : validate(s.arch, ParallelPlan{0, s.tp, 1, 1, 1, 1, false})) out.push_back(p);
@@ -259,7 +265,6 @@ std::vector<std::string> check_train_job(const TrainJob& j, const TrainCluster& 
   if (s.ep > 1 && s.arch->moe.num_experts % s.ep != 0)
     out.push_back("ep " + std::to_string(s.ep) + " does not divide the " + std::to_string(s.arch->moe.num_experts) +
                   " experts");
-  (void)plan;
   return out;
 }
 
@@ -295,19 +300,16 @@ TrainStep train_step(const TrainJob& j, const TrainCluster& c) {
   const double elem_fwd = (t.elem_bytes + (fp8 ? t.fp8_cast_bytes : 0.0)) * tokens_mb / elem_split / r.mem;
   const double layer_fwd = gemm_fwd + attn_fwd + elem_fwd;
   const double layer_bwd = 2.0 * gemm_fwd + attn_bwd + 2.0 * elem_fwd;
-  double recompute = 0, recompute_flops_per_token = 0;
+  double recompute = 0;
   switch (s.recompute) {
     case Recompute::full:
       recompute = layer_fwd;
-      recompute_flops_per_token = t.gemm_flops + t.attn_flops;
       break;
     case Recompute::selective:  // Korthikanti et al. 2022 sec. 5: the attention core only
       recompute = attn_fwd;
-      recompute_flops_per_token = t.attn_flops;
       break;
     case Recompute::op:  // torchtitan per-op SAC: every other matmul and the elementwise ops
       recompute = 0.5 * gemm_fwd + elem_fwd;
-      recompute_flops_per_token = 0.5 * t.gemm_flops;
       break;
     case Recompute::none:
       break;
@@ -327,9 +329,9 @@ TrainStep train_step(const TrainJob& j, const TrainCluster& c) {
   if (tp > 1) {
     // Megatron-LM TP (Shoeybi et al. 2019 sec. 3): 2 all-reduces forward (attention out, MLP out) and
     // 2 backward; with SP (Korthikanti et al. 2022 sec. 4.2.2) each becomes all-gather + reduce-scatter.
-    const double one = sp ? collective("allgather", c, tp, tp_in_node, act_bytes, ideal) +
-                                collective("reducescatter", c, tp, tp_in_node, act_bytes, ideal)
-                          : collective("allreduce", c, tp, tp_in_node, act_bytes, ideal);
+    const double one = sp ? collective(Coll::all_gather, c, tp, tp_in_node, act_bytes, ideal) +
+                                collective(Coll::reduce_scatter, c, tp, tp_in_node, act_bytes, ideal)
+                          : collective(Coll::all_reduce, c, tp, tp_in_node, act_bytes, ideal);
     const double per_pass = 2.0 * (sp ? one / 2.0 : one);  // AG + RS carry the bytes of one all-reduce
     const double passes = 2.0 + (s.recompute == Recompute::full ? 1.0 : 0.0);
     tp_layer = per_pass * passes;
@@ -357,7 +359,7 @@ TrainStep train_step(const TrainJob& j, const TrainCluster& c) {
     // 2020 sec. 2.2); inside the node when tp x ep GPUs fit in it.
     const double bytes = tokens_mb * t.moe_dispatch * 2.0 / tp;
     const int ep_in_node = std::clamp(gpn / std::min(tp * cp, gpn), 1, ep);
-    const double one = collective("alltoall", c, ep, ep_in_node, bytes, ideal);
+    const double one = collective(Coll::all_to_all, c, ep, ep_in_node, bytes, ideal);
     const double passes = 2.0 + (s.recompute == Recompute::full ? 1.0 : 0.0);
     ep_layer = one * 2.0 * passes * t.moe_layers / std::max(1, a.num_layers);
     // DualPipe runs one micro-batch's all-to-all under another's compute (DeepSeek-V3 sec. 3.2.1,
@@ -382,8 +384,6 @@ TrainStep train_step(const TrainJob& j, const TrainCluster& c) {
   else if (vp > 1 && a.num_layers % (pp * vp) != 0)
     out.warnings.push_back("pp x vp = " + std::to_string(pp * vp) + " does not divide the " +
                            std::to_string(a.num_layers) + " layers: chunks are uneven");
-  const double scale = stage_equiv / std::max(1e-300, double(stage_layers) + head_equiv);
-  (void)scale;
   const double per_mb_stage = stage_equiv * layer_step;
   const double mb_compute = stage_equiv * layer_time;
   // Bubble in micro-batch slots (F + B = 3F: backward = input + weight gradients = 2F, W = F).
@@ -427,15 +427,15 @@ TrainStep train_step(const TrainJob& j, const TrainCluster& c) {
     if (s.zero == 0) {
       // DDP: one bucketed all-reduce of the gradients, overlapped with the last micro-batch's backward
       // (PyTorch DDP, Li et al. 2020 VLDB sec. 3.2.3; Megatron --overlap-grad-reduce).
-      dp_total = collective("allreduce", c, group, in_node, grad_bytes, ideal);
+      dp_total = collective(Coll::all_reduce, c, group, in_node, grad_bytes, ideal);
       dp_exposed = std::max(0.0, dp_total - mb_bwd);
     } else if (s.zero <= 2) {
       // ZeRO-1/2 (Megatron distributed optimizer): reduce-scatter the gradients (overlapped with the last
       // backward), all-gather the updated parameters (overlapped with the next step's first forward).
-      const double rs = collective("reducescatter", c, shard, std::min(in_node, shard), grad_bytes, ideal);
-      const double ag = collective("allgather", c, shard, std::min(in_node, shard), param_bytes, ideal);
+      const double rs = collective(Coll::reduce_scatter, c, shard, std::min(in_node, shard), grad_bytes, ideal);
+      const double ag = collective(Coll::all_gather, c, shard, std::min(in_node, shard), param_bytes, ideal);
       double ar = 0;
-      if (shard < group) ar = collective("allreduce", c, group / shard, 1, grad_bytes / shard, ideal);
+      if (shard < group) ar = collective(Coll::all_reduce, c, group / shard, 1, grad_bytes / shard, ideal);
       dp_total = rs + ag + ar;
       dp_exposed = std::max(0.0, rs + ar - mb_bwd) + std::max(0.0, ag - mb_fwd);
     } else {
@@ -444,10 +444,10 @@ TrainStep train_step(const TrainJob& j, const TrainCluster& c) {
       // prefetching hides them behind the compute of the neighbouring layers (Zhao et al. 2023, PyTorch
       // FSDP, sec. 3.4); hybrid sharding all-reduces the shards across groups once per step.
       const int sn = std::min(in_node, shard);
-      const double ag = collective("allgather", c, shard, sn, param_bytes, ideal);
-      const double rs = collective("reducescatter", c, shard, sn, grad_bytes, ideal);
+      const double ag = collective(Coll::all_gather, c, shard, sn, param_bytes, ideal);
+      const double rs = collective(Coll::reduce_scatter, c, shard, sn, grad_bytes, ideal);
       double ar = 0;
-      if (shard < group) ar = collective("allreduce", c, group / shard, 1, grad_bytes / shard, ideal);
+      if (shard < group) ar = collective(Coll::all_reduce, c, group / shard, 1, grad_bytes / shard, ideal);
       dp_total = m * (2.0 * ag + rs) + ar;
       dp_exposed = m * (std::max(0.0, ag - mb_fwd) + std::max(0.0, ag + rs - mb_bwd)) + ar;
     }
@@ -497,7 +497,6 @@ TrainStep train_step(const TrainJob& j, const TrainCluster& c) {
     hw = model + full_attn;
   else if (s.recompute == Recompute::op)
     hw = model + 0.5 * layers_gemm;
-  (void)recompute_flops_per_token;
   out.hardware_flops_per_token = hw;
   out.peak_flop_per_s = r.peak;
   out.model_tflops_per_gpu = model * out.tokens_per_s_per_gpu / 1e12;
