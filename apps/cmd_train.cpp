@@ -116,14 +116,7 @@ void run_train(Context& ctx, const TrainCmdOptions& o) {
     if (l.kind != "scale-out")
       throw Error("--scale-out " + id + " is a " + l.kind + " link; give a network (see `mlcalc list interconnects`)");
     if (nics > 0 && nics != q.cluster.gpus_per_node) {
-      // Interconnect bandwidths are per GPU with one NIC each; fewer NICs per node share theirs.
-      Interconnect shared = l;
-      const double share = double(nics) / q.cluster.gpus_per_node;
-      shared.bandwidth_bytes_per_s *= share;
-      shared.nccl_busbw_bytes_per_s *= share;
-      shared.name += ", " + std::to_string(nics) + " NICs per node";
-      shared.id += ":" + std::to_string(nics);
-      shared_nics.push_back(shared);
+      shared_nics.push_back(with_nics_per_node(l, nics, q.cluster.gpus_per_node));
       q.scale_outs.push_back(&shared_nics.back());
     } else {
       q.scale_outs.push_back(&l);

@@ -49,4 +49,14 @@ double measured_matmul_fraction(const Gpu& gpu, ComputeClass c) {
   return 0;
 }
 
+Interconnect with_nics_per_node(const Interconnect& l, int nics, int gpus_per_node) {
+  Interconnect shared = l;
+  const double share = double(nics) / gpus_per_node;
+  shared.bandwidth_bytes_per_s *= share;
+  shared.nccl_busbw_bytes_per_s *= share;
+  shared.name += ", " + std::to_string(nics) + " NICs per node";
+  shared.id += ":" + std::to_string(nics);
+  return shared;
+}
+
 }  // namespace mlcalc

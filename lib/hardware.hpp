@@ -66,6 +66,11 @@ struct ResolvedPeak {
 };
 ResolvedPeak resolve_peak(const Gpu& gpu, ComputeClass want);
 
+/// Network `l` (bandwidths per GPU, one NIC each) when a node of `gpus_per_node` GPUs has only
+/// `nics` of its NICs: each GPU gets nics/gpus_per_node of the bandwidth and bus bandwidth; the
+/// id becomes `ID:nics` (docs/model.md "Training time").
+Interconnect with_nics_per_node(const Interconnect& l, int nics, int gpus_per_node);
+
 /// Measured large-GEMM fraction of the `c` peak on `gpu` (0 = no measurement).
 double measured_matmul_fraction(const Gpu& gpu, ComputeClass c);
 

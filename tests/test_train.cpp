@@ -247,6 +247,12 @@ TEST_CASE("train: invariants") {
   CHECK(by[0]["step_time_s"].get<double>() <= by[1]["step_time_s"].get<double>());
   CHECK(by[0]["step_time_s"].get<double>() <= by[2]["step_time_s"].get<double>());
   CHECK(by[0]["breakdown"]["dp_comm_s"].get<double>() < by[2]["breakdown"]["dp_comm_s"].get<double>());
+  // Two NICs per node instead of eight: a quarter of the per-GPU bandwidth, named LINK:K.
+  const auto two = train(
+      "-m llama-3.1-70b -g h100-sxm --num-gpus 128 --tp 8 --pp 2 --seq 8192 --global-batch 128 "
+      "--sequence-parallel --zero 1 --recompute selective --scale-out ib-ndr:2");
+  CHECK(two["scale_out"] == "ib-ndr:2");
+  CHECK(two["breakdown"]["dp_comm_s"].get<double>() > 2 * by[0]["breakdown"]["dp_comm_s"].get<double>());
   // Realistic is never faster than roofline.
   const std::string job = "-m llama-3.1-8b -g h100-sxm --num-gpus 16 --seq 8192 --global-batch 64 --zero 1";
   CHECK(train(job)["tokens_per_s"].get<double>() < train(job + " --mode roofline")["tokens_per_s"].get<double>());
