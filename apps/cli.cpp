@@ -4,7 +4,10 @@
 #include <cstdlib>
 #include <fmt/format.h>
 #include <fstream>
+#include <iostream>
 #include <ostream>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "common.hpp"
 
@@ -73,13 +76,27 @@ void Context::emit(Document doc) {
   if (vega)
     *out << render_vega(*doc.chart).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   else
-    *out << render(doc, format, MLCALC_VERSION);
+    *out << render(doc, format, MLCALC_VERSION, width);
   out->flush();
   if (!quiet)
     for (const auto& w : doc.warnings) *err << "mlcalc: warning: " << w << "\n";
 }
 
 namespace {
+
+// The width tables fit: $COLUMNS when set (a number from 40 to 10,000), else the terminal's when
+// standard output is one, else 0 (no limit: pipes and files get every column).
+size_t terminal_width(bool to_stdout) {
+  if (const char* c = std::getenv("COLUMNS"); c && *c) {
+    char* end = nullptr;
+    const long v = std::strtol(c, &end, 10);
+    if (*end == '\0' && v >= 40 && v <= 10000) return static_cast<size_t>(v);
+  }
+  winsize ws{};
+  if (to_stdout && ::isatty(STDOUT_FILENO) && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40)
+    return ws.ws_col;
+  return 0;
+}
 
 // One "mlcalc: error:" line per problem (a data file may report several).
 void print_error(std::ostream& err, const std::string& msg) {
@@ -129,6 +146,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   app.add_flag("--quiet,-q", ctx.quiet, "no warnings on stderr (they stay in the JSON envelope)");
   app.add_option("--plot", ctx.plot_path, "also write the command's chart as SVG (throughput, breakeven, vram)")
       ->type_name("FILE.svg");
+  bool wide = false;
+  app.add_flag("--wide", wide, "tables keep every column (by default they fit $COLUMNS or the terminal)");
   bool no_builtin = false;
   app.add_flag("--no-builtin-db", no_builtin, "use only the --db / MLCALC_DB entries, not the shipped databases");
   std::vector<Command> cmds = commands();
@@ -160,6 +179,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
                  : format == "md"   ? Format::md
                                     : Format::table;
     ctx.builtin_db = !no_builtin;
+    if (!wide) ctx.width = terminal_width(&out == &std::cout);
     ctx.vega = format == "vega";
     ctx.app = &app;
     for (auto& c : cmds)

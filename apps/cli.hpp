@@ -30,6 +30,7 @@ struct Context {
   bool quiet = false;                 ///< --quiet: warnings only in the JSON envelope, not on stderr
   bool vega = false;                  ///< --format vega: the command's chart as a Vega-Lite spec
   std::string plot_path;              ///< --plot FILE.svg: also write the command's chart
+  size_t width = 0;                   ///< text tables fit this many characters (0: no limit; --wide)
   const CLI::App* app = nullptr;      ///< the parsed command tree (completion and man page read it)
 
   Database& db();

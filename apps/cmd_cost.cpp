@@ -13,7 +13,7 @@ struct CostOptions {
   DeploymentOptions dep;
   WorkloadOptions work;
   double num_gpus = 0;
-  std::string provider, pricing = "on-demand", api, api_price;
+  std::string provider, pricing, api, api_price;  // pricing "" = on-demand
   bool allow_long_context = false;
   double gpu_price = 0, utilization = 1, requests_per_day = 0, tokens_per_s = 0, fixed_monthly = 0;
 };

@@ -1,6 +1,8 @@
 // mlcalc describe MODEL|GPU
 #include "options.hpp"
 
+#include <fmt/format.h>
+
 namespace mlcalc::cli {
 
 namespace {
@@ -13,7 +15,15 @@ struct DescribeOptions {
     return d;
   }();
   std::optional<DType> weights, kv = DType{DType::Kind::bf16}, state = DType{DType::Kind::bf16};
+  std::vector<CLI::Option*> model_only;  ///< flags that describe a model's workload, not a GPU or link
 };
+
+// A GPU or an interconnect has no context, batch or dtypes: such a flag is refused, not ignored.
+void refuse_model_flags(const DescribeOptions& o, const char* what) {
+  for (const CLI::Option* opt : o.model_only)
+    if (opt->count() > 0)
+      throw Error(fmt::format("{} applies to a model; '{}' is {}", opt->get_name(), o.name, what), ErrorKind::usage);
+}
 
 void run_describe(Context& ctx, DescribeOptions o) {
   Database& db = ctx.db();
@@ -47,6 +57,7 @@ void run_describe(Context& ctx, DescribeOptions o) {
     GpuSummary s;
     s.query_name = o.name;
     s.gpu = &db.gpu(o.name);
+    refuse_model_flags(o, "a GPU");
     if (!s.gpu->scale_up_id.empty()) s.scale_up = &db.interconnect(s.gpu->scale_up_id);
     if (!s.gpu->host_link_id.empty()) s.host_link = &db.interconnect(s.gpu->host_link_id);
     ctx.emit(to_document(s));
@@ -58,6 +69,7 @@ void run_describe(Context& ctx, DescribeOptions o) {
     InterconnectSummary s;
     s.query_name = o.name;
     s.link = &db.interconnect(o.name);
+    refuse_model_flags(o, "an interconnect");
     ctx.emit(to_document(s));
   } catch (const Error& link_error) {
     if (std::string(link_error.what()).rfind("unknown interconnect", 0) != 0) throw;
@@ -73,19 +85,19 @@ void run_describe(Context& ctx, DescribeOptions o) {
 
 Command describe_command() {
   auto o = std::make_shared<DescribeOptions>();
-  return {"describe", "describe a model (params, weights, KV cache, FLOPs), a GPU or an interconnect",
-          [o](CLI::App& sub) {
-            sub.add_option("name", o->name,
-                           "model (database name, Hugging Face id, config.json path), GPU or interconnect")
-                ->required();
-            add_count(sub, "--context", o->q.context,
-                      "context length in tokens (default: per token, and KV at the model's max context)");
-            add_count(sub, "--batch", o->q.batch, "sequences (default 1)");
-            add_dtype(sub, "--weights", o->weights, "weight dtype (default: the checkpoint's)");
-            add_dtype(sub, "--kv-dtype", o->kv, "KV-cache dtype (default bf16)");
-            add_dtype(sub, "--state-dtype", o->state, "recurrent-state dtype (default bf16)");
-          },
-          [o](Context& ctx) { run_describe(ctx, *o); }};
+  return {
+      "describe", "describe a model (params, weights, KV cache, FLOPs), a GPU or an interconnect",
+      [o](CLI::App& sub) {
+        sub.add_option("name", o->name, "model (database name, Hugging Face id, config.json path), GPU or interconnect")
+            ->required();
+        o->model_only = {add_count(sub, "--context", o->q.context,
+                                   "context length in tokens (default: per token, and KV at the model's max context)"),
+                         add_count(sub, "--batch", o->q.batch, "sequences (default 1)"),
+                         add_dtype(sub, "--weights", o->weights, "weight dtype (default: the checkpoint's)"),
+                         add_dtype(sub, "--kv-dtype", o->kv, "KV-cache dtype (default bf16)"),
+                         add_dtype(sub, "--state-dtype", o->state, "recurrent-state dtype (default bf16)")};
+      },
+      [o](Context& ctx) { run_describe(ctx, *o); }};
 }
 
 }  // namespace mlcalc::cli

@@ -10,7 +10,7 @@ namespace mlcalc::cli {
 namespace {
 
 struct TrainCmdOptions {
-  std::string model, gpu, scale_out, provider, pricing = "on-demand", tokens;
+  std::string model, gpu, scale_out, provider, pricing, tokens;  // pricing "" = on-demand
   double params = 0, global_batch = 0, steps = 0, gpu_price = 0;
   int vp = 1, top = 10, nics_per_node = 0;
   TrainLayoutOptions layout;
@@ -130,7 +130,7 @@ void run_train(Context& ctx, const TrainCmdOptions& o) {
     throw Error(o.gpu + " has no scale-out network in the database: give --scale-out (e.g. ib-ndr)");
   if (!o.tokens.empty()) q.tokens = parse_tokens(o.tokens, count_params(*s.arch).active);
   if (o.steps > 0) q.steps = o.steps;
-  if (o.gpu_price > 0 || !o.provider.empty()) {
+  if (o.gpu_price > 0 || !o.provider.empty() || !o.pricing.empty()) {
     const GpuPrice price = resolve_gpu_price(ctx, o.gpu_price, o.provider, o.pricing, g.id);
     q.usd_per_gpu_hour = price.usd_per_gpu_hour;
     q.price_source = price.source;

@@ -27,9 +27,16 @@ void warn_if_old(Context& ctx, const std::string& what, const std::string& as_of
   if (age_days(as_of) > 180) ctx.warn(fmt::format("{} is dated {} (over 180 days old)", what, as_of));
 }
 
-GpuPrice resolve_gpu_price(Context& ctx, double gpu_price, const std::string& provider, const std::string& pricing,
+GpuPrice resolve_gpu_price(Context& ctx, double gpu_price, const std::string& provider, std::string pricing,
                            const std::string& gpu_id) {
   if (gpu_price > 0 && !provider.empty()) throw Error("give --gpu-price or --provider, not both", ErrorKind::usage);
+  // --pricing picks among a provider's offers: without --provider it would be silently ignored.
+  if (!pricing.empty() && provider.empty())
+    throw Error("--pricing needs --provider (it picks that provider's on-demand, spot or reserved offer)",
+                ErrorKind::usage);
+  if (pricing.empty()) pricing = "on-demand";
+  if (pricing != "on-demand" && pricing != "spot" && pricing != "reserved")
+    throw Error("--pricing takes on-demand, spot or reserved; got '" + pricing + "'", ErrorKind::usage);
   if (gpu_price > 0) return {gpu_price, "--gpu-price"};
   if (provider.empty())
     throw Error("give the GPU price: --gpu-price USD_PER_HOUR or --provider NAME (see `mlcalc list prices`)",

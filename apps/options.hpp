@@ -77,7 +77,7 @@ struct GpuPrice {
 };
 /// --gpu-price, or the cheapest `pricing` offer of `provider` for `gpu_id` (did-you-mean on the
 /// provider, the list of what it offers when it has none); usage error when neither is given.
-GpuPrice resolve_gpu_price(Context& ctx, double gpu_price, const std::string& provider, const std::string& pricing,
+GpuPrice resolve_gpu_price(Context& ctx, double gpu_price, const std::string& provider, std::string pricing,
                            const std::string& gpu_id);
 
 /// Model + GPU + parallelism + dtypes + efficiencies: what throughput, vram infer and cost share.

@@ -301,6 +301,13 @@ const Case kCases[] = {
     {CO "--utilization 2", 2, "--utilization: must be > "},
     {CO "--requests-per-day 0", 2, "--requests-per-day"},
     {"cost -m llama-3.1-8b -g h100-sxm --gpu-price -1", 2, "--gpu-price"},
+    // A flag that would be silently ignored is refused instead.
+    {"cost -m llama-3.1-8b -g h100-sxm --gpu-price 2 --pricing spot", 2, "--pricing needs --provider"},
+    {"cost -m llama-3.1-8b -g h100-sxm --provider runpod --pricing cheap", 2, "on-demand, spot or reserved"},
+    {"train -m llama-3.1-8b -g h100-sxm --num-gpus 8 --global-batch 64 --pricing spot", 2, "--pricing needs --provider"},
+    {"describe h100-sxm --context 4096", 2, "--context applies to a model; 'h100-sxm' is a gpu"},
+    {"describe h100-sxm --batch 8", 2, "--batch applies to a model"},
+    {"describe nvlink4 --kv-dtype fp8", 2, "--kv-dtype applies to a model; 'nvlink4' is an interconnect"},
     {"cost -m llama-3.1-8b -g h100-sxm --gpu-price 0", 2, "--gpu-price"},
     {"cost -m llama-3.1-8b -g h100-sxm --gpu-price nan", 2, "--gpu-price"},
     {"cost -m llama-3.1-8b -g h100-sxm --gpu-price 5e-324", 2, "(subnormal)"},

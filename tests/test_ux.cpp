@@ -13,6 +13,7 @@
 
 #include "cli_runner.hpp"
 #include "io/chart.hpp"
+#include "io/table.hpp"
 #include "io/db.hpp"
 #include "training_memory.hpp"
 
@@ -365,4 +366,47 @@ TEST_CASE("describe without --context: KV per token and one sequence at the mode
   const auto j = mlc("describe llama-3.1-8b --json").json()["result"];
   CHECK(j["kv_cache_bytes_at_max_context"].get<double>() == 131072.0 * 131072);
   CHECK(mlc("describe llama-3.1-8b --context 8192 --json").json()["result"]["kv_cache_bytes_at_max_context"].is_null());
+}
+
+TEST_CASE("tables fit $COLUMNS: wide columns leave, notes wrap, --wide keeps everything") {
+  auto longest = [](const std::string& s) {
+    size_t m = 0, at = 0;
+    for (size_t p = 0; p <= s.size(); ++p)
+      if (p == s.size() || s[p] == '\n') m = std::max(m, mlcalc::text_width(s.substr(at, p - at))), at = p + 1;
+    return m;
+  };
+  const std::string q = "throughput -m llama-3.1-8b -g h100-sxm --batch 1,8,64 -q";
+  const auto narrow = mlcalc::test::mlcalc(q, "COLUMNS=80");
+  REQUIRE(narrow.status == 0);
+  // The title line may run long; every table line and wrapped note fits 80 characters.
+  std::string body = narrow.out.substr(narrow.out.find('\n') + 1);
+  CHECK(longest(body) <= 80);
+  CHECK(narrow.out.find("columns left out to fit 80 characters") != std::string::npos);
+  CHECK(narrow.out.find("KV/GPU (GiB)") != std::string::npos);  // named in the note
+  CHECK(narrow.out.find("TPOT (ms)") != std::string::npos);     // the answer columns stay
+  CHECK(narrow.out.find("out tok/s/GPU") != std::string::npos);
+  const auto wide = mlcalc::test::mlcalc(q + " --wide", "COLUMNS=80");
+  CHECK(wide.out.find("left out") == std::string::npos);
+  CHECK(longest(wide.out) > 80);
+  // No COLUMNS and not a terminal (a pipe, a file): every column, as before.
+  const auto piped = mlcalc::test::mlcalc(q);
+  CHECK(piped.out == wide.out);
+  // A bad COLUMNS is ignored (no limit), never a crash.
+  CHECK(mlcalc::test::mlcalc(q, "COLUMNS=abc").out == wide.out);
+  CHECK(mlcalc::test::mlcalc(q, "COLUMNS=5").out == wide.out);
+}
+
+TEST_CASE("wrap: words move to the next line at the width, indented") {
+  CHECK(mlcalc::wrap("aaa bbb ccc", 0, "note: ", "      ") == "note: aaa bbb ccc\n");
+  CHECK(mlcalc::wrap("aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd", 40, "note: ", "      ") ==
+        "note: aaaaaaaaaa bbbbbbbbbb cccccccccc\n      dddddddddd\n");
+}
+
+TEST_CASE("the answer first: vram infer's fit and max sequences, throughput's serving point") {
+  const auto v = mlcalc::test::mlcalc("vram infer -m llama-3.1-8b -g h100-sxm --context 8192 -q");
+  REQUIRE(v.status == 0);
+  CHECK(v.out.find("most sequences at 8,192 tokens") < v.out.find("weights"));
+  const auto t = mlcalc::test::mlcalc("throughput -m llama-3.1-8b -g h100-sxm --concurrency 16 -q");
+  REQUIRE(t.status == 0);
+  CHECK(t.out.find("Serving at steady state") < t.out.find("TPOT (ms)  e2e"));
 }

@@ -69,7 +69,7 @@ std::string to_csv(const ojson& records) {
   return out;
 }
 
-std::string render(const Document& doc, Format f, const std::string& version) {
+std::string render(const Document& doc, Format f, const std::string& version, size_t width) {
   if (f == Format::json) {
     ojson env;
     env["mlcalc_version"] = version;
@@ -80,7 +80,7 @@ std::string render(const Document& doc, Format f, const std::string& version) {
     return env.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   }
   if (f == Format::csv) return to_csv(doc.records);
-  return render(doc.tables, f);
+  return render(doc.tables, f, width);
 }
 
 ojson deployment_json(const Deployment& d) {

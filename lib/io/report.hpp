@@ -34,7 +34,8 @@ struct Document {
 };
 
 /// Writes `doc` as a JSON envelope, tables, markdown or CSV.
-std::string render(const Document& doc, Format f, const std::string& version);
+/// `width` > 0: text tables fit that many characters (lib/io/table.hpp).
+std::string render(const Document& doc, Format f, const std::string& version, size_t width = 0);
 
 /// CSV of flat records: header = the union of keys in order of appearance; plain numbers.
 std::string to_csv(const ojson& records);

@@ -72,6 +72,7 @@ Document to_document(const CostReport& r) {
   Table a;
   a.title = "API offers for the same workload";
   a.columns = {"provider", "$/M in", "$/M out", "$ per 1k requests", "self-hosted / API", "as of"};
+  a.wide = {false, true, true, false, false, true};
   for (const ApiComparison& x : r.apis) {
     const ApiOffer& off = x.offer;
     apis.push_back({{"provider", off.provider},

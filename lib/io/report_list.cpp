@@ -19,6 +19,8 @@ Document to_document(const ListReport& r) {
     t.columns = {
         "id",      "name", "memory (GiB)", "bandwidth (TB/s)", "bf16 (TFLOP/s)", "fp8 (TFLOP/s)", "fp4 (TFLOP/s)",
         "scale-up"};
+    t.left_align = {true, true, false, false, false, false, false, true};
+    t.wide = {false, true, false, false, false, false, true, true};
     for (const Gpu* g : r.gpus) {
       result.push_back({{"id", g->id},
                         {"name", g->name},
@@ -37,6 +39,8 @@ Document to_document(const ListReport& r) {
   } else if (r.what == "models") {
     t.title = "Models";
     t.columns = {"id", "name", "family", "params (total)", "params (active)", "layers", "max context"};
+    t.left_align = {true, true, true};
+    t.wide = {false, true, true};
     for (const ModelEntry* m : r.models) {
       const ParamCounts p = count_params(m->arch);
       result.push_back({{"id", m->id},
@@ -53,6 +57,8 @@ Document to_document(const ListReport& r) {
   } else if (r.what == "interconnects") {
     t.title = "Interconnects (bandwidth per GPU, one direction, GB/s = 10^9 B/s)";
     t.columns = {"id", "name", "kind", "bandwidth (GB/s)", "latency (us)"};
+    t.left_align = {true, true, true};
+    t.wide = {false, true};
     for (const Interconnect* x : r.interconnects) {
       result.push_back({{"id", x->id},
                         {"name", x->name},
@@ -67,6 +73,8 @@ Document to_document(const ListReport& r) {
     Table g;
     g.title = "GPU rental prices (USD per GPU-hour)";
     g.columns = {"provider", "gpu", "pricing", "$/GPU-h", "as of", "product"};
+    g.left_align = {true, true, true, false, true, true};
+    g.wide = {false, false, false, false, false, true};
     ojson gpus = ojson::array(), apis = ojson::array();
     for (const auto& off : r.gpu_offers) {
       ojson j = {{"provider", off.provider}, {"gpu", off.gpu},
@@ -82,6 +90,8 @@ Document to_document(const ListReport& r) {
     Table a;
     a.title = "API prices (USD per million tokens)";
     a.columns = {"provider", "model", "$/M input", "$/M output", "$/M cached input", "as of", "notes"};
+    a.left_align = {true, true, false, false, false, true, true};
+    a.wide = {false, false, false, false, true, false, true};
     for (const auto& off : r.api_offers) {
       ojson j = {{"provider", off.provider},
                  {"model", off.model},

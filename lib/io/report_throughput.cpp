@@ -31,6 +31,16 @@ std::string ms(double s) {
   return s < 0.01 ? fmt::format("{:.3f}", s * 1e3) : fmt::format("{:.2f}", s * 1e3);
 }
 
+// `a`, or only its head when it ends with the same ": note" as `b` (one GPU's [efficiency] note
+// covers both fractions: printing it twice made a 658-character line).
+std::string same_note(const std::string& a, const std::string& b) {
+  if (a == b) return "same source";
+  const size_t pa = a.find(": "), pb = b.find(": ");
+  if (pa != std::string::npos && pb != std::string::npos && a.substr(pa) == b.substr(pb))
+    return a.substr(0, pa) + ", same note";
+  return a;
+}
+
 void explain_step(Table& t, const std::string& what, const Step& s, const Deployment& d) {
   const double bw = d.gpu->memory_bw_bytes_per_s;
   t.notes.push_back(fmt::format(
@@ -62,6 +72,8 @@ Document to_document(const ThroughputReport& rep) {
                   roof ? "ROOFLINE (upper bound: peak bandwidth and FLOP/s, no overheads)" : "realistic estimate");
   t.columns = {"batch", "TTFT (ms)", "TPOT (ms)", "e2e (s)",           "tok/s/user",   "out tok/s", "out tok/s/GPU",
                "bound", "MBU",       "MFU",       "weights/GPU (GiB)", "KV/GPU (GiB)", "fits"};
+  // A narrow terminal keeps batch, latencies, tokens/s per GPU, bound and fits.
+  t.wide = {false, false, false, true, true, true, false, false, true, true, true, true, false};
   for (const BatchRow& r : rep.rows) {
     // When the weights (with the workspace and reserve) alone exceed the GPU, no batch runs: the
     // row has no latency or throughput (null). A batch whose KV overflows keeps its figures with
@@ -110,7 +122,7 @@ Document to_document(const ThroughputReport& rep) {
     t.notes.push_back(fmt::format(
         "efficiencies: memory {:.2f} ({}); matmul {:.2f} ({}); TP all-reduce {}; per-step overhead {} ms, "
         "per layer {} ms, per sequence {} ms ({}); small GEMMs M/(M+{:.0f})",
-        d.eff.memory_bw, d.eff.memory_source, d.eff.matmul, d.eff.matmul_source,
+        d.eff.memory_bw, d.eff.memory_source, d.eff.matmul, same_note(d.eff.matmul_source, d.eff.memory_source),
         rep.rows.empty() ? std::string("-") : rep.rows.front().decode.allreduce, ms(d.eff.step_overhead_s),
         ms(d.eff.layer_overhead_s), ms(d.eff.seq_overhead_s), d.eff.overhead_source, d.eff.small_gemm_rows));
   doc.tables = {t};
@@ -202,7 +214,8 @@ Document to_document(const ThroughputReport& rep) {
       explain_step(st, "step with a prefill chunk", s.step, d);
       explain_step(st, "decode-only step", s.decode, d);
     }
-    doc.tables.push_back(st);
+    // The serving point is the answer a --concurrency / --request-rate query asks for: first.
+    doc.tables.insert(doc.tables.begin(), st);
   }
   ojson in = deployment_json(d);
   ojson batches = ojson::array();

@@ -56,6 +56,7 @@ Document to_document(const ValidationReport& r, bool rows_table) {
   t.columns = {"group",  "quantity", "n", "mean abs error (%)", "median predicted/measured", "roofline holds (%)",
                "skipped"};
   t.left_align = {true, true};
+  t.wide = {false, false, false, false, true, false, true};
   for (const auto& g : r.groups) {
     ojson gj = stats_json(g.stats);
     ojson qs = ojson::array();

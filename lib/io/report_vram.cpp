@@ -56,19 +56,26 @@ Document to_document(const InferMemoryReport& r) {
       "Inference memory per GPU: {} on {} x {} (tp {}, pp {}), weights {}, KV {}, batch {} x context {}", a.name,
       d.num_gpus(), d.gpu->id, d.tp, d.pp, d.weights.name() + (d.experts == d.weights ? "" : "/" + d.experts.name()),
       d.kv.name(), fmt_count(r.batch), fmt_count(r.context));
-  t.notes.push_back(fmt::format("{} within {:.0f}% of GPU memory ({:.2f} GiB usable)", m.fits ? "fits" : "DOES NOT FIT",
-                                d.gpu_mem_util * 100, r.usable_bytes / kGiB));
-  t.notes.push_back(
-      fmt::format("most sequences at {} tokens: {}; longest context at batch {}: {}{}; KV capacity: {} tokens",
-                  fmt_count(r.context), fmt_count(r.max_batch), fmt_count(r.batch),
-                  r.max_context ? fmt_count(*r.max_context) : std::string("unbounded (window layers only)"),
-                  r.max_context_capped ? " (the model's max_position_embeddings; --allow-long-context lifts it)" : "",
-                  fmt_count(r.kv_capacity_tokens)));
+  // The answers first: does it fit, how many sequences, how long a context.
+  Table answer;
+  answer.title = fmt::format("{} on {} x {} (tp {}, pp {}): {}", a.name, d.num_gpus(), d.gpu->id, d.tp, d.pp,
+                             m.fits ? "fits" : "DOES NOT FIT");
+  answer.columns = {"question", "answer"};
+  answer.left_align = {true, true};
+  answer.rows = {
+      {fmt::format("fits batch {} x {} tokens?", fmt_count(r.batch), fmt_count(r.context)),
+       fmt::format("{}: {:.2f} GiB per GPU of {:.2f} usable ({:.0f}% of {:.2f})", m.fits ? "yes" : "NO", m.total / kGiB,
+                   r.usable_bytes / kGiB, d.gpu_mem_util * 100, m.capacity / kGiB)},
+      {fmt::format("most sequences at {} tokens", fmt_count(r.context)), fmt_count(r.max_batch)},
+      {fmt::format("longest context at batch {}", fmt_count(r.batch)),
+       (r.max_context ? fmt_count(*r.max_context) : std::string("unbounded (window layers only)")) +
+           (r.max_context_capped ? " (the model's max_position_embeddings; --allow-long-context lifts it)" : "")},
+      {"KV capacity", fmt_count(r.kv_capacity_tokens) + " tokens"}};
   t.notes.push_back(fmt::format(
       "KV paged in blocks of {} tokens; window layers hold min(context, window) tokens (what the model needs; "
       "some engines allocate full-length pages for them)",
       d.block_size));
-  doc.tables = {t};
+  doc.tables = {answer, t};
   doc.inputs = deployment_json(d);
   doc.inputs["batch"] = jcount(r.batch);
   doc.inputs["context_tokens"] = jcount(r.context);

@@ -42,14 +42,39 @@ std::string bar(double fraction, int width) {
   return s;
 }
 
-namespace {
-
-// Display width of UTF-8 text (each code point counts one).
-size_t width(const std::string& s) {
+size_t text_width(const std::string& s) {
   size_t w = 0;
   for (unsigned char c : s)
     if ((c & 0xC0) != 0x80) ++w;
   return w;
+}
+
+std::string wrap(const std::string& text, size_t width, const std::string& first, const std::string& indent) {
+  if (width == 0 || text_width(first) + text_width(text) <= width) return first + text + "\n";
+  std::string out = first, line;
+  size_t at = text_width(first);
+  const size_t room0 = width > at + 20 ? width - at : 20;  // never narrower than 20 characters
+  size_t room = room0;
+  size_t p = 0;
+  while (p < text.size()) {
+    size_t q = text.find(' ', p);
+    if (q == std::string::npos) q = text.size();
+    const std::string word = text.substr(p, q - p);
+    if (!line.empty() && text_width(line) + 1 + text_width(word) > room) {
+      out += line + "\n" + indent;
+      line.clear();
+      room = width > text_width(indent) + 20 ? width - text_width(indent) : 20;
+    }
+    line += (line.empty() ? "" : " ") + word;
+    p = q + 1;
+  }
+  return out + line + "\n";
+}
+
+namespace {
+
+size_t width(const std::string& s) {
+  return text_width(s);
 }
 
 std::string pad(const std::string& s, size_t w, bool left) {
@@ -65,9 +90,23 @@ std::string csv_cell(const std::string& s) {
   return r + "\"";
 }
 
+// The columns of `t` that fit `max` characters: `wide` ones dropped right to left until it fits.
+std::vector<size_t> fitting_columns(const Table& t, const std::vector<size_t>& w, size_t max) {
+  std::vector<size_t> keep(w.size());
+  for (size_t c = 0; c < w.size(); ++c) keep[c] = c;
+  auto total = [&] {
+    size_t s = 0;
+    for (size_t i = 0; i < keep.size(); ++i) s += w[keep[i]] + (i ? 2 : 0);
+    return s;
+  };
+  for (size_t c = w.size(); max > 0 && c-- > 0 && total() > max;)
+    if (c < t.wide.size() && t.wide[c]) keep.erase(std::find(keep.begin(), keep.end(), c));
+  return keep;
+}
+
 }  // namespace
 
-std::string render(const std::vector<Table>& tables, Format f) {
+std::string render(const std::vector<Table>& tables, Format f, size_t max_width) {
   std::string out;
   for (size_t ti = 0; ti < tables.size(); ++ti) {
     const Table& t = tables[ti];
@@ -104,22 +143,40 @@ std::string render(const std::vector<Table>& tables, Format f) {
     for (size_t c = 0; c < nc; ++c) w[c] = width(t.columns[c]);
     for (const auto& r : t.rows)
       for (size_t c = 0; c < nc && c < r.size(); ++c) w[c] = std::max(w[c], width(r[c]));
+    const std::vector<size_t> cols = fitting_columns(t, w, max_width);
     if (!t.title.empty()) out += t.title + "\n";
     std::string line;
-    for (size_t c = 0; c < nc; ++c) line += (c ? "  " : "") + pad(t.columns[c], w[c], left(c));
+    for (size_t i = 0; i < cols.size(); ++i)
+      line += (i ? "  " : "") + pad(t.columns[cols[i]], w[cols[i]], left(cols[i]));
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out += line + "\n";
     size_t total = 0;
-    for (size_t c = 0; c < nc; ++c) total += w[c] + (c ? 2 : 0);
+    for (size_t i = 0; i < cols.size(); ++i) total += w[cols[i]] + (i ? 2 : 0);
     for (size_t i = 0; i < total; ++i) out += "-";
     out += "\n";
     for (const auto& r : t.rows) {
       line.clear();
-      for (size_t c = 0; c < nc; ++c) line += (c ? "  " : "") + pad(c < r.size() ? r[c] : "", w[c], left(c));
+      for (size_t i = 0; i < cols.size(); ++i) {
+        const size_t c = cols[i];
+        line += (i ? "  " : "") + pad(c < r.size() ? r[c] : "", w[c], left(c));
+      }
       while (!line.empty() && line.back() == ' ') line.pop_back();
       out += line + "\n";
     }
-    for (const auto& n : t.notes) out += "note: " + n + "\n";
+    for (const auto& n : t.notes) out += wrap(n, max_width, "note: ", "      ");
+    if (cols.size() < nc) {
+      std::string hidden;
+      for (size_t c = 0, i = 0; c < nc; ++c) {
+        if (i < cols.size() && cols[i] == c) {
+          ++i;
+          continue;
+        }
+        hidden += (hidden.empty() ? "" : ", ") + t.columns[c];
+      }
+      out += wrap(fmt::format("{} columns left out to fit {} characters: {} (--wide shows them)", nc - cols.size(),
+                              max_width, hidden),
+                  max_width, "note: ", "      ");
+    }
   }
   return out;
 }

@@ -19,10 +19,18 @@ struct Table {
   std::vector<std::string> notes;
   /// Right-align numeric columns (all except the first by default).
   std::vector<bool> left_align;
+  /// Columns a narrow terminal may drop (right to left) to fit; the table says which it dropped.
+  std::vector<bool> wide;
 };
 
-/// Renders tables for people (text, md) or spreadsheets (csv).
-std::string render(const std::vector<Table>& tables, Format f);
+/// Renders tables for people (text, md) or spreadsheets (csv). `width` > 0 (text only): drop
+/// `wide` columns, right to left, until each table fits that many characters, and wrap notes.
+std::string render(const std::vector<Table>& tables, Format f, size_t width = 0);
+
+/// Display width of UTF-8 text (each code point counts one).
+size_t text_width(const std::string& s);
+/// `text` wrapped at `width` characters: the first line after `first`, the rest after `indent`.
+std::string wrap(const std::string& text, size_t width, const std::string& first, const std::string& indent);
 
 /// Human formatting helpers.
 std::string fmt_num(double v, int decimals);
