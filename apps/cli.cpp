@@ -65,7 +65,7 @@ void Context::emit(Document doc) {
   if (db_) all.insert(all.end(), db_->warnings.begin(), db_->warnings.end());
   doc.warnings = fold_warnings(all);
   if ((vega || !plot_path.empty()) && !doc.chart)
-    throw Error(fmt::format("{}: `{}` has no chart (throughput, breakeven and vram have one)",
+    throw Error(fmt::format("{}: `{}` has no chart (throughput, breakeven, vram and plan have one)",
                             vega ? "--format vega" : "--plot", doc.command),
                 ErrorKind::usage);
   if (!plot_path.empty()) {
@@ -144,7 +144,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   app.add_option("--db", ctx.db_dirs, "extra database directory (repeatable; overrides shipped entries)")
       ->type_name("DIR");
   app.add_flag("--quiet,-q", ctx.quiet, "no warnings on stderr (they stay in the JSON envelope)");
-  app.add_option("--plot", ctx.plot_path, "also write the command's chart as SVG (throughput, breakeven, vram)")
+  app.add_option("--plot", ctx.plot_path, "also write the command's chart as SVG (throughput, breakeven, vram, plan)")
       ->type_name("FILE.svg");
   bool wide = false;
   app.add_flag("--wide", wide, "tables keep every column (by default they fit $COLUMNS or the terminal)");

@@ -410,3 +410,22 @@ TEST_CASE("the answer first: vram infer's fit and max sequences, throughput's se
   REQUIRE(t.status == 0);
   CHECK(t.out.find("Serving at steady state") < t.out.find("TPOT (ms)  e2e"));
 }
+
+TEST_CASE("--plot for plan: one Pareto front per GPU, the cheapest plan marked") {
+  const std::string dir = temp_dir("plot-plan");
+  auto p = mlc("plan -m llama-3.1-8b --request-rate 5 --gpus h100-sxm,l40s --tpot-slo 50ms --format json --plot " +
+               dir + "/p.svg");
+  REQUIRE_MESSAGE(p.status == 0, p.err);
+  const std::string s = slurp(dir + "/p.svg");
+  CHECK(balanced_xml(s));
+  CHECK(s.find("Pareto fronts per GPU") != std::string::npos);
+  const auto j = p.json();
+  // Every GPU with a front is a series named by its id, and the cheapest plan's GPU is in the mark.
+  for (const auto& f : j["result"]["pareto"]) CHECK(s.find(f["gpu"].get<std::string>()) != std::string::npos);
+  const std::string cheapest = j["result"]["configs"][0]["gpu"].get<std::string>();
+  CHECK(s.find("cheapest: " + cheapest) != std::string::npos);
+  // Points: one circle per frontier point (the mark is a diamond).
+  size_t points = 0;
+  for (const auto& f : j["result"]["pareto"]) points += f["points"].size();
+  CHECK(count(s, "<circle") == points);
+}

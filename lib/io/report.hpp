@@ -85,5 +85,6 @@ Chart to_chart(const ThroughputReport& r);
 Chart to_chart(const BreakevenReport& r);
 Chart to_chart(const TrainMemoryReport& r);
 Chart to_chart(const InferMemoryReport& r);
+Chart to_chart(const PlanReport& r);  ///< the per-GPU Pareto fronts (lib/io/report_plan.cpp)
 
 }  // namespace mlcalc

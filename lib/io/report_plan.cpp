@@ -165,6 +165,46 @@ Table explain_table(const PlanReport& r, const PlanConfig& c, int rank, ojson& o
 
 }  // namespace
 
+// The per-GPU Pareto fronts (speed per user against throughput per GPU, the plan's two axes of
+// cost and experience) with the cheapest plan marked. Here rather than in report_chart.cpp: the
+// points are labelled with the plan's layout cell.
+Chart to_chart(const PlanReport& r) {
+  Chart c;
+  const PlanQuery& q = r.query;
+  const std::string model = r.layouts.empty() ? "" : r.layouts.front().dep.arch->name;
+  c.title = fmt::format("{}: Pareto fronts per GPU", model);
+  c.subtitle = fmt::format("{} in / {} out tokens at {} requests/s; every plan meets the SLOs; realistic estimate",
+                           fmt_count(q.input), fmt_count(q.output), fmt_num(q.request_rate, 2));
+  c.x_label = "output tokens/s per GPU";
+  c.y_label = "output tokens/s per user (1 / TPOT)";
+  double lo = 0, hi = 0;
+  for (const ParetoFront& f : r.pareto) {
+    ChartSeries s{f.gpu, {}, {}, {}, false};
+    for (const ParetoPoint& p : f.points) {
+      if (!(p.tokens_per_s_per_gpu > 0 && p.tokens_per_s_per_user > 0)) continue;
+      s.x.push_back(p.tokens_per_s_per_gpu);
+      s.y.push_back(p.tokens_per_s_per_user);
+      s.labels.push_back(p.config >= 0 ? layout_cell(r, r.all[p.config]) : "");
+      lo = lo > 0 ? std::min(lo, p.tokens_per_s_per_gpu) : p.tokens_per_s_per_gpu;
+      hi = std::max(hi, p.tokens_per_s_per_gpu);
+    }
+    if (!s.x.empty()) c.series.push_back(s);
+  }
+  c.log_x = c.log_y = hi > 20 * lo;  // fronts of different GPUs span decades
+  size_t points = 0;
+  for (const auto& s : c.series) points += s.x.size();
+  if (points > 24)  // past two dozen, layout labels overprint each other: the table has them
+    for (auto& s : c.series) s.labels.assign(s.x.size(), "");
+  if (!r.configs.empty()) {
+    const PlanConfig& best = r.configs.front();
+    if (best.output_tokens_per_s_per_gpu > 0 && best.output_tokens_per_s_per_user > 0)
+      c.marks.push_back({fmt::format("cheapest: {} {} (${:.2f}/h)", r.layouts[best.layout].dep.gpu->id,
+                                     layout_cell(r, best), best.usd_per_hour),
+                         best.output_tokens_per_s_per_gpu, best.output_tokens_per_s_per_user});
+  }
+  return c;
+}
+
 Document to_document(const PlanReport& r, int explain) {
   const PlanQuery& q = r.query;
   Document doc;
@@ -263,6 +303,7 @@ Document to_document(const PlanReport& r, int explain) {
     doc.result["explain"] = ex;
   }
   if (!p.rows.empty()) doc.tables.push_back(p);
+  doc.chart = to_chart(r);
   return doc;
 }
 
