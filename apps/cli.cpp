@@ -152,9 +152,16 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   app.add_flag("--no-builtin-db", no_builtin, "use only the --db / MLCALC_DB entries, not the shipped databases");
   std::vector<Command> cmds = commands();
   std::vector<std::string> names;
+  for (const auto& c : cmds) names.push_back(c.name);
+  // Only the commands the arguments name get their options (CLI11 checks each new option against
+  // every other one: building all of them was most of a query's start-up); with none named, or
+  // for `completion` and `man`, which read the whole tree, all of them.
+  auto named = [&](const std::string& n) { return std::find(args.begin(), args.end(), n) != args.end(); };
+  const bool all = named("completion") || named("man") ||
+                   std::none_of(names.begin(), names.end(), [&](const std::string& n) { return named(n); });
   for (auto& c : cmds) {
-    names.push_back(c.name);
-    c.add_options(*app.add_subcommand(c.name, c.summary));
+    CLI::App* sub = app.add_subcommand(c.name, c.summary);
+    if (all || named(c.name) || c.name == std::string("man")) c.add_options(*sub);
   }
   add_help_examples(app);
   try {

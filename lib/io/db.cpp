@@ -327,8 +327,24 @@ struct Database::Impl {
 
   std::string text(const File& f) const { return f.embedded ? std::string(f.embedded) : read_text_file(f.path); }
 
+  // The parsed TOML of a file. The shipped files never change, so their parse is kept for the
+  // process (per thread): in-process callers (tests, fuzzing, `plan` over every GPU) parse each
+  // once. A user's file is parsed once per database.
+  std::map<std::string, toml::table> user_tables;
+  const toml::table& table(const File& f) {
+    if (f.embedded) {
+      thread_local std::map<const char*, toml::table> shipped;
+      auto it = shipped.find(f.embedded);
+      if (it == shipped.end()) it = shipped.emplace(f.embedded, parse_toml(f.embedded, f.path)).first;
+      return it->second;
+    }
+    auto it = user_tables.find(f.path);
+    if (it == user_tables.end()) it = user_tables.emplace(f.path, parse_toml(text(f), f.path)).first;
+    return it->second;
+  }
+
   EntryKind kind(File& f) {
-    if (!f.kind) f.kind = kind_from_content(parse_toml(text(f), f.path), f.path);
+    if (!f.kind) f.kind = kind_from_content(table(f), f.path);
     return *f.kind;
   }
 
@@ -352,7 +368,7 @@ struct Database::Impl {
     const std::string id = stem_of(f.path);
     auto it = models.find(id);
     if (it != models.end()) return it->second;
-    return models.emplace(id, parse_model(f.path, parse_toml(text(f), f.path), *warnings)).first->second;
+    return models.emplace(id, parse_model(f.path, table(f), *warnings)).first->second;
   }
 };
 
@@ -425,14 +441,14 @@ const Interconnect& Database::interconnect(const std::string& name) {
   if (!f)
     throw Error("unknown interconnect '" + name + "'" + did_you_mean(id, ids(EntryKind::interconnect)) +
                 " (see `mlcalc list interconnects`)");
-  return impl_->links.emplace(id, parse_interconnect(f->path, parse_toml(impl_->text(*f), f->path))).first->second;
+  return impl_->links.emplace(id, parse_interconnect(f->path, impl_->table(*f))).first->second;
 }
 
 const Gpu& Database::gpu(const std::string& name) {
   const std::string id = lower(name);
   if (auto it = impl_->gpus.find(id); it != impl_->gpus.end()) return it->second;
   auto load = [&](const Impl::File& f) -> const Gpu& {
-    Gpu g = parse_gpu(f.path, parse_toml(impl_->text(f), f.path));
+    Gpu g = parse_gpu(f.path, impl_->table(f));
     const std::string gid = g.id;
     return impl_->gpus.emplace(gid, std::move(g)).first->second;
   };
@@ -589,7 +605,7 @@ std::optional<std::string> hf_cached_config(const std::string& repo_id) {
 std::vector<GpuOffer> Database::gpu_offers() {
   std::vector<GpuOffer> r;
   for (auto* f : impl_->of_kind(EntryKind::gpu_prices)) {
-    auto v = parse_gpu_offers(f->path, parse_toml(impl_->text(*f), f->path));
+    auto v = parse_gpu_offers(f->path, impl_->table(*f));
     r.insert(r.end(), v.begin(), v.end());
   }
   return r;
@@ -598,7 +614,7 @@ std::vector<GpuOffer> Database::gpu_offers() {
 std::vector<ApiOffer> Database::api_offers() {
   std::vector<ApiOffer> r;
   for (auto* f : impl_->of_kind(EntryKind::api_prices)) {
-    auto v = parse_api_offers(f->path, parse_toml(impl_->text(*f), f->path));
+    auto v = parse_api_offers(f->path, impl_->table(*f));
     r.insert(r.end(), v.begin(), v.end());
   }
   return r;
