@@ -73,6 +73,7 @@ Command breakeven_command();
 Command validate_command();
 Command plan_command();
 Command transfer_command();
+Command kernel_command();
 Command completion_command();
 Command man_command();
 

@@ -36,6 +36,11 @@ const std::map<std::string, std::vector<std::string>>& help_examples() {
         "--gpu-price 2.5",
         "mlcalc train -m llama-3.1-70b -g h100-sxm --num-gpus 1024 --seq 8192 --global-batch 512 --zero 1 --layout "
         "auto"}},
+      {"kernel",
+       {"mlcalc kernel gemm --m 1..8192 --n 4096 --k 4096 --gpu h100-sxm --plot gemm.svg",
+        "mlcalc kernel attention --phase decode --batch 64 --heads 32 --kv-heads 8 --kv-seq 8192 --head-dim 128 -g "
+        "h200-sxm",
+        "mlcalc kernel gemm -g h100-sxm --measured timings.csv   # timings from examples/kernel_bench.py"}},
   };
   return examples;
 }

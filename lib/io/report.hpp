@@ -10,6 +10,7 @@
 
 #include "../cost.hpp"
 #include "../describe.hpp"
+#include "../kernel.hpp"
 #include "../plan.hpp"
 #include "../throughput.hpp"
 #include "../train.hpp"
@@ -78,6 +79,7 @@ Document to_document(const ValidationReport& r, bool rows_table);
 /// `explain`: the 1-based rank of the config whose evaluation is shown in full (0 = none).
 Document to_document(const PlanReport& r, int explain);
 Document to_document(const TransferReport& r);
+Document to_document(const KernelReport& r);
 
 /// Charts (lib/io/report_chart.cpp): throughput per user against per GPU over the batch sweep with
 /// the serving point; break-even cost against utilization with every API offer; per-GPU memory.
@@ -86,5 +88,6 @@ Chart to_chart(const BreakevenReport& r);
 Chart to_chart(const TrainMemoryReport& r);
 Chart to_chart(const InferMemoryReport& r);
 Chart to_chart(const PlanReport& r);  ///< the per-GPU Pareto fronts (lib/io/report_plan.cpp)
+Chart to_chart(const KernelReport& r);  ///< the log-log roofline with the shapes and timings (report_kernel.cpp)
 
 }  // namespace mlcalc
