@@ -10,6 +10,7 @@
 
 #include "../cost.hpp"
 #include "../describe.hpp"
+#include "../eval.hpp"
 #include "../kernel.hpp"
 #include "../plan.hpp"
 #include "../throughput.hpp"
@@ -80,6 +81,7 @@ Document to_document(const ValidationReport& r, bool rows_table);
 Document to_document(const PlanReport& r, int explain);
 Document to_document(const TransferReport& r);
 Document to_document(const KernelReport& r);
+Document to_document(const EvalReport& r);
 
 /// Charts (lib/io/report_chart.cpp): throughput per user against per GPU over the batch sweep with
 /// the serving point; break-even cost against utilization with every API offer; per-GPU memory.
