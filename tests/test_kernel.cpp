@@ -206,7 +206,9 @@ TEST_CASE("kernel bad input: shapes, kinds, dtypes, measured files") {
       {"", "empty file"},
   };
   int i = 0;
-  for (const auto& [text, words] : files) {
+  for (const auto& file : files) {
+    const std::string& text = file.first;
+    const std::string& words = file.second;
     const std::string p = write_temp("bad" + std::to_string(i++) + ".csv", text);
     const auto r = mlc("kernel gemm -g h100-sxm --measured " + p);
     INFO(text, " -> ", r.err);
