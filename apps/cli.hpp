@@ -77,5 +77,6 @@ Command kernel_command();
 Command eval_command();
 Command completion_command();
 Command man_command();
+Command sources_command();
 
 }  // namespace mlcalc::cli

@@ -31,6 +31,7 @@ const std::map<std::string, std::vector<std::string>>& help_examples() {
        {"mlcalc breakeven -m llama-3.1-8b -g h100-sxm --gpu-price 2.5 --api-price 0.20/0.60 --plot breakeven.svg",
         "mlcalc breakeven -m qwen3-8b -g h100-sxm --provider runpod --api-price 0.05/0.40"}},
       {"validate", {"mlcalc validate", "mlcalc validate --group max-throughput --rows"}},
+      {"sources", {"mlcalc sources", "mlcalc sources S-SILY C-21 n-06"}},
       {"train",
        {"mlcalc train -m llama-3.1-8b -g h100-sxm --num-gpus 128 --seq 8192 --global-batch 512 --zero 1 --steps 50000 "
         "--gpu-price 2.5",

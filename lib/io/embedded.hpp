@@ -13,4 +13,7 @@ extern const std::size_t kEmbeddedDbCount;
 /// The shipped validation/*.toml measurements (same generator, cmake/embed_db.cmake).
 extern const EmbeddedFile kEmbeddedValidation[];
 extern const std::size_t kEmbeddedValidationCount;
+/// docs/sources.toml, the source-tag registry (same generator; lib/io/sources.hpp).
+extern const EmbeddedFile kEmbeddedSources[];
+extern const std::size_t kEmbeddedSourcesCount;
 }  // namespace mlcalc

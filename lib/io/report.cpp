@@ -42,6 +42,29 @@ std::string csv_cell(const ojson& v) {
   return r + "\"";
 }
 
+// One note naming the registered source tags (S-SILY, N-06 ...) the tables cite, and the command
+// that expands them; "" when they cite none.
+std::string source_tags_hint(const std::vector<Table>& tables) {
+  std::vector<std::string> tags;
+  auto scan = [&](const std::string& text) {
+    for (auto& t : tag_tokens(text))
+      if (find_source(t) && std::find(tags.begin(), tags.end(), t) == tags.end()) tags.push_back(t);
+  };
+  for (const auto& t : tables) {
+    scan(t.title);
+    for (const auto& row : t.rows)
+      for (const auto& cell : row) scan(cell);
+    for (const auto& n : t.notes) scan(n);
+  }
+  if (tags.empty()) return "";
+  const size_t shown = std::min<size_t>(tags.size(), 4);
+  std::string list;
+  for (size_t i = 0; i < shown; ++i) list += (i ? ", " : "") + tags[i];
+  if (tags.size() > shown) list += " and " + std::to_string(tags.size() - shown) + " more";
+  return "source tags " + list + ": `mlcalc sources " + (tags.size() == 1 ? tags[0] : "TAG") +
+         "` prints the full citation";
+}
+
 }  // namespace
 
 ojson flatten(const ojson& j) {
@@ -80,7 +103,10 @@ std::string render(const Document& doc, Format f, const std::string& version, si
     return env.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   }
   if (f == Format::csv) return to_csv(doc.records);
-  return render(doc.tables, f, width);
+  if (doc.command == "sources" || doc.tables.empty()) return render(doc.tables, f, width);
+  std::vector<Table> tables = doc.tables;
+  if (std::string hint = source_tags_hint(tables); !hint.empty()) tables.back().notes.push_back(hint);
+  return render(tables, f, width);
 }
 
 ojson deployment_json(const Deployment& d) {

@@ -20,6 +20,7 @@
 #include "../vram.hpp"
 #include "chart.hpp"
 #include "db.hpp"
+#include "sources.hpp"
 #include "table.hpp"
 
 namespace mlcalc {
@@ -82,6 +83,12 @@ Document to_document(const PlanReport& r, int explain);
 Document to_document(const TransferReport& r);
 Document to_document(const KernelReport& r);
 Document to_document(const EvalReport& r);
+/// What `sources` shows: every registry entry (nothing asked), or one entry per tag asked for.
+struct SourcesReport {
+  std::vector<std::string> asked;           ///< the tags as typed, in order ("" = list all)
+  std::vector<const SourceEntry*> entries;  ///< the entry answering each asked tag, or every entry
+};
+Document to_document(const SourcesReport& r);
 
 /// Charts (lib/io/report_chart.cpp): throughput per user against per GPU over the batch sweep with
 /// the serving point; break-even cost against utilization with every API offer; per-GPU memory.
