@@ -56,6 +56,7 @@ Database& Context::db() {
       dirs.insert(dirs.begin(), env_dirs.begin(), env_dirs.end());  // --db overrides MLCALC_DB
     }
     db_ = std::make_unique<Database>(dirs, builtin_db);
+    db_->download = download;
   }
   return *db_;
 }
@@ -64,6 +65,8 @@ void Context::emit(Document doc) {
   std::vector<std::string> all = warnings;
   all.insert(all.end(), doc.warnings.begin(), doc.warnings.end());
   if (db_) all.insert(all.end(), db_->warnings.begin(), db_->warnings.end());
+  if (download && (!db_ || db_->downloads == 0))
+    all.push_back("--download fetched nothing: every model named was in the database, the local cache or a path");
   doc.warnings = fold_warnings(all);
   if ((vega || !plot_path.empty()) && !doc.chart)
     throw Error(fmt::format("{}: `{}` has no chart (throughput, breakeven, vram and plan have one)",
@@ -145,6 +148,9 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   app.add_option("--db", ctx.db_dirs, "extra database directory (repeatable; overrides shipped entries)")
       ->type_name("DIR");
   app.add_flag("--quiet,-q", ctx.quiet, "no warnings on stderr (they stay in the JSON envelope)");
+  app.add_flag("--download", ctx.download,
+               "fetch the config.json of a Hugging Face id that is neither in the database nor in the local "
+               "cache, from $HF_ENDPOINT (default the Hub) with $HF_TOKEN; never by default");
   app.add_option("--plot", ctx.plot_path, "also write the command's chart as SVG (throughput, breakeven, vram, plan)")
       ->type_name("FILE.svg");
   bool wide = false;

@@ -27,6 +27,7 @@ struct Context {
   std::ostream* err = nullptr;
   int exit_code = 0;                  ///< 3 when --check finds something that does not fit
   std::vector<std::string> warnings;  ///< from resolving inputs (stale prices, fallbacks)
+  bool download = false;              ///< --download: fetch a Hugging Face config.json not found locally
   bool quiet = false;                 ///< --quiet: warnings only in the JSON envelope, not on stderr
   bool vega = false;                  ///< --format vega: the command's chart as a Vega-Lite spec
   std::string plot_path;              ///< --plot FILE.svg: also write the command's chart

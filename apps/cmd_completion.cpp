@@ -370,7 +370,10 @@ std::string man_page(const std::vector<Node>& nodes, const std::string& version)
        ".TP\n\\fBMLCALC_DB\\fR\nColon-separated extra database directories (under \\fB\\-\\-db\\fR).\n"
        ".TP\n\\fBHF_HUB_CACHE\\fR, \\fBHF_HOME\\fR\nWhere the local Hugging Face cache is "
        "(default ~/.cache/huggingface/hub): a model id not in the database is looked up there "
-       "(models\\-\\-ORG\\-\\-NAME/snapshots/*/config.json); nothing is downloaded.\n"
+       "(models\\-\\-ORG\\-\\-NAME/snapshots/*/config.json); nothing is downloaded without "
+       "\\fB\\-\\-download\\fR.\n"
+       ".TP\n\\fBHF_ENDPOINT\\fR, \\fBHF_TOKEN\\fR\nWhere \\fB\\-\\-download\\fR fetches config.json from "
+       "(default https://huggingface.co) and the token it sends (gated models).\n"
        ".TP\n\\fBNO_COLOR\\fR\nNo colour.\n";
   o += ".SH EXIT STATUS\n0 success; 1 bad input or data; 2 bad usage; 3 does not fit (with \\fB\\-\\-check\\fR); "
        "70 internal error.\n";

@@ -1,6 +1,7 @@
 #include "db.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include "../common.hpp"
 #include "embedded.hpp"
 #include "hf_config.hpp"
+#include "http.hpp"
 #include "toml_keys.hpp"
 
 namespace fs = std::filesystem;
@@ -469,7 +471,18 @@ ModelEntry model_from_config_path(const std::string& path, std::vector<std::stri
   std::string file = path;
   if (fs::is_directory(path, ec)) file = (fs::path(path) / "config.json").string();
   if (!fs::is_regular_file(file, ec)) throw Error("'" + path + "' holds no config.json");
-  const std::string text = read_text_file(file);
+  ModelEntry m = model_from_config_text(read_text_file(file), file, warnings);
+  m.id = fs::is_directory(path, ec) ? fs::path(path).filename().string()
+                                    : fs::path(path).parent_path().filename().string();
+  if (m.id.empty() || m.id == ".") m.id = fs::path(file).stem().string();
+  m.name = m.arch.name.empty() ? m.id : m.arch.name;
+  m.arch.id = m.id;
+  m.arch.name = m.name;
+  return m;
+}
+
+ModelEntry model_from_config_text(const std::string& text, const std::string& file,
+                                  std::vector<std::string>& warnings) {
   nlohmann::json j;
   check_nesting(text, file, false);
   try {
@@ -495,9 +508,7 @@ ModelEntry model_from_config_path(const std::string& path, std::vector<std::stri
   ModelEntry m;
   m.file = file;
   m.arch = architecture_from_hf(j, file, warnings);
-  m.id = fs::is_directory(path, ec) ? fs::path(path).filename().string()
-                                    : fs::path(path).parent_path().filename().string();
-  if (m.id.empty() || m.id == ".") m.id = fs::path(file).stem().string();
+  m.id = file;
   m.name = m.arch.name.empty() ? m.id : m.arch.name;
   m.source = file;
   m.arch.id = m.id;
@@ -540,6 +551,18 @@ const ModelEntry& Database::model(const std::string& name_or_path) {
       m.source = "Hugging Face cache: " + *cfg;
       return impl_->models.emplace(key, std::move(m)).first->second;
     }
+    if (download) {
+      const std::string key = "hf:" + id;
+      if (auto it = impl_->models.find(key); it != impl_->models.end()) return it->second;
+      const std::string text = hf_fetch_config(name_or_path);
+      ++downloads;
+      ModelEntry m = model_from_config_text(text, name_or_path + "/config.json", warnings);
+      m.id = m.name = name_or_path;
+      m.hf_ids = {name_or_path};
+      m.arch.id = m.arch.name = name_or_path;
+      m.source = "downloaded with --download: " + hf_hub_config_url(name_or_path);
+      return impl_->models.emplace(key, std::move(m)).first->second;
+    }
   }
   // "org/Name-Variant" not listed: try the part after the slash as an id.
   if (auto slash = id.rfind('/'); slash != std::string::npos) {
@@ -549,7 +572,10 @@ const ModelEntry& Database::model(const std::string& name_or_path) {
     throw Error("unknown model '" + name_or_path +
                 "': not a database name, a known Hugging Face id, in the local Hugging Face cache (" +
                 (hf_hub_cache_dir().empty() ? std::string("none") : hf_hub_cache_dir()) +
-                "), or a path to a config.json" + did_you_mean(id.substr(id.rfind('/') + 1), names));
+                "), or a path to a config.json" + did_you_mean(id.substr(id.rfind('/') + 1), names) +
+                (std::count(id.begin(), id.end(), '/') == 1 && !download
+                     ? " (--download fetches its config.json from the Hub)"
+                     : ""));
   throw Error("unknown model '" + name_or_path + "'" + did_you_mean(id, names) + " (see `mlcalc list models`)");
 }
 
@@ -567,6 +593,41 @@ std::string hf_hub_cache_dir() {
   if (const std::string home = env("HOME"); !home.empty())
     return (fs::path(home) / ".cache" / "huggingface" / "hub").string();
   return "";
+}
+
+std::string hf_hub_config_url(const std::string& repo_id) {
+  const char* e = std::getenv("HF_ENDPOINT");
+  std::string endpoint = e && *e ? e : "https://huggingface.co";
+  while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
+  return endpoint + "/" + repo_id + "/resolve/main/config.json";
+}
+
+std::string hf_fetch_config(const std::string& repo_id) {
+  // Hub repo ids: ORG/NAME of letters, digits, '-', '_', '.' (huggingface_hub validate_repo_id);
+  // anything else would change the URL's meaning.
+  const size_t slash = repo_id.find('/');
+  const bool ok = slash != std::string::npos && slash > 0 && slash + 1 < repo_id.size() &&
+                  repo_id.find('/', slash + 1) == std::string::npos && repo_id.find("..") == std::string::npos &&
+                  std::all_of(repo_id.begin(), repo_id.end(), [](char c) {
+                    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '/';
+                  });
+  if (!ok) throw Error("--download: '" + repo_id + "' is not a Hugging Face repo id (ORG/NAME)");
+  HttpRequest req;
+  req.url = hf_hub_config_url(repo_id);
+  req.timeout_s = 30;
+  if (const char* t = std::getenv("HF_TOKEN"); t && *t)
+    req.headers.push_back(std::string("Authorization: Bearer ") + t);
+  const HttpResponse r = http_request(req);
+  if (!r.error.empty()) throw Error("--download: " + req.url + ": " + r.error_kind + " error: " + r.error);
+  if (r.status == 401 || r.status == 403)
+    throw Error("--download: " + req.url + ": HTTP " + std::to_string(r.status) +
+                (std::getenv("HF_TOKEN")
+                     ? std::string(": HF_TOKEN is not allowed to read it (gated: accept the license on the Hub)")
+                     : std::string(": private or gated; set HF_TOKEN")));
+  if (r.status == 404) throw Error("--download: " + req.url + ": HTTP 404: no such repository or no config.json in it");
+  if (r.status != 200) throw Error("--download: " + req.url + ": HTTP " + std::to_string(r.status));
+  if (r.body.size() > (16u << 20)) throw Error("--download: " + req.url + ": larger than 16 MiB, not a config.json");
+  return r.body;
 }
 
 std::optional<std::string> hf_cached_config(const std::string& repo_id) {

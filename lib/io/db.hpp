@@ -47,6 +47,11 @@ class Database {
 
   /// Notes gathered while loading (assumed defaults and the like).
   std::vector<std::string> warnings;
+  /// --download: a Hugging Face id found neither here nor in the local cache is fetched
+  /// (config.json only, from $HF_ENDPOINT with $HF_TOKEN); never by default.
+  bool download = false;
+  /// config.json files fetched so far (a --download that fetched nothing says so).
+  int downloads = 0;
 
  private:
   struct Impl;
@@ -63,6 +68,16 @@ std::string hf_hub_cache_dir();
 /// <the commit refs/main names, else the newest snapshot>/config.json; nullopt when absent.
 /// Nothing is downloaded.
 std::optional<std::string> hf_cached_config(const std::string& repo_id);
+
+/// Fetches `repo_id`'s config.json from the Hub: GET $HF_ENDPOINT/ORG/NAME/resolve/main/config.json
+/// (the URL huggingface_hub's hf_hub_url builds; HF_ENDPOINT defaults to https://huggingface.co),
+/// with "Authorization: Bearer $HF_TOKEN" when set. Returns the text; throws Error saying why not
+/// (no such repository, gated without a token, unreachable). Nothing is written to disk.
+std::string hf_fetch_config(const std::string& repo_id);
+std::string hf_hub_config_url(const std::string& repo_id);
+
+/// Reads a model from config.json text; `file` names it in messages and as its source.
+ModelEntry model_from_config_text(const std::string& text, const std::string& file, std::vector<std::string>& warnings);
 
 /// Loads and checks every entry (used by the tests); throws on the first bad file.
 void load_everything(Database& db);
