@@ -162,7 +162,9 @@ AttentionReport evaluate_attention(const Architecture& a, const AttentionQuery& 
       l.v_head_dim = mla ? a.mla.v_head_dim : a.attn.head_dim;
       if (mla) l.kv_latent_dim = a.mla.kv_lora_rank + a.mla.qk_rope_head_dim;
       l.sinks = a.attn.sinks;
-      l.nope = static_cast<int>(a.nope.size()) == a.num_layers && a.nope[i];
+      // NoPE: Llama 4's listed layers, and every attention layer of a family without positions
+      // (Jamba, Nemotron-H).
+      l.nope = (static_cast<int>(a.nope.size()) == a.num_layers && a.nope[i]) || p.encoding == "none";
       l.position = l.nope ? "none" : p.encoding;
       if (a.attn.qk_norm) l.qk_norm = "rms";
       if (p.qk_l2_norm && !l.nope) l.qk_norm = "l2";  // Llama 4: on RoPE layers only

@@ -140,7 +140,8 @@ void read_positions(const Reader& r, const json& c, Architecture& a) {
     if (!r.has(k)) return 0.0;
     if (!c.at(k).is_number()) r.fail("key '" + std::string(k) + "' must be a number, got " + c.at(k).dump());
     const double v = c.at(k).get<double>();
-    if (!std::isfinite(v) || v < 0 || v > 1e12) r.fail("key '" + std::string(k) + "' is out of range: " + c.at(k).dump());
+    if (!std::isfinite(v) || v < 0 || v > 1e12)
+      r.fail("key '" + std::string(k) + "' is out of range: " + c.at(k).dump());
     return v;
   };
   if (a.learned_positions > 0)

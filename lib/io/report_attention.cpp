@@ -369,7 +369,7 @@ Document to_document(const AttentionReport& r) {
 
 std::string render_attention_svg(const AttentionReport& r) {
   const std::vector<Panel> panels = mask_panels(r);
-  const int cell = 12, pad = 24, label_h = 58;
+  const int cell = 12, pad = 40, label_h = 58;
   const int grid = 16 * cell + cell + 6;  // room for a sink column
   const int w = std::max<int>(1, static_cast<int>(panels.size())) * (grid + pad) + pad;
   const int h = label_h + grid + 70;
@@ -393,7 +393,7 @@ std::string render_attention_svg(const AttentionReport& r) {
     const int x0 = pad + static_cast<int>(k) * (grid + pad), y0 = label_h;
     const int c = 16 * cell / p.cells;
     s += fmt::format("<text x=\"{}\" y=\"34\" font-weight=\"bold\">{}</text>\n", x0, esc(kind_text(l)));
-    s += fmt::format("<text x=\"{}\" y=\"48\">layers {}</text>\n", x0, esc(ranges_text(panels[k].indices, 28)));
+    s += fmt::format("<text x=\"{}\" y=\"48\">layers {}</text>\n", x0, esc(ranges_text(panels[k].indices, 20)));
     const int gx = x0 + (l.sinks ? c + 6 : 0);
     for (int i = 0; i < p.cells; ++i) {
       if (l.sinks)
