@@ -23,8 +23,13 @@ void run_attention(Context& ctx, const AttentionOptions& o) {
   if (o.phase != "prefill" && o.phase != "decode")
     throw Error("--phase '" + o.phase + "' is not prefill or decode" + did_you_mean(o.phase, {"prefill", "decode"}),
                 ErrorKind::usage);
-  if (!ctx.plot_path.empty())
-    throw Error("--plot: `attention` draws its masks with --svg FILE.svg (it has no line chart)", ErrorKind::usage);
+  // The global --plot is --svg here (the masks are this command's picture), as for `kernel`.
+  std::string svg = o.svg;
+  if (!ctx.plot_path.empty()) {
+    if (!svg.empty() && svg != ctx.plot_path) throw Error("give --svg or --plot, not both", ErrorKind::usage);
+    svg = ctx.plot_path;
+    ctx.plot_path.clear();
+  }
   if (ctx.vega) throw Error("--format vega: `attention` has no chart; use --svg FILE.svg", ErrorKind::usage);
   const ModelEntry& m = ctx.db().model(o.model);
   const Architecture& a = m.arch;
@@ -54,10 +59,10 @@ void run_attention(Context& ctx, const AttentionOptions& o) {
   r.model_name = m.name;
   r.query_name = o.model;
   r.warnings = warnings;
-  if (!o.svg.empty()) {
-    std::ofstream f(o.svg);
+  if (!svg.empty()) {
+    std::ofstream f(svg);
     f << render_attention_svg(r);
-    if (!f.flush()) throw Error("--svg: cannot write '" + o.svg + "'");
+    if (!f.flush()) throw Error("--svg: cannot write '" + svg + "'");
   }
   ctx.emit(to_document(r));
 }
@@ -84,8 +89,8 @@ Command attention_command() {
             sub.add_flag("--allow-long-context", o->allow_long_context,
                          "evaluate a context beyond the model's max_position_embeddings");
             sub.add_option("--svg", o->svg,
-                           "write the masks, one panel per kind of layer, labelled with its layers (structural "
-                           "masks only: learned attention weights and induction heads need the model run)")
+                           "write the masks, one panel per kind of layer, labelled with its layers (or --plot); "
+                           "structural masks only: learned attention weights and induction heads need the model run")
                 ->type_name("FILE.svg");
           },
           [o](Context& ctx) { run_attention(ctx, *o); }};

@@ -385,6 +385,13 @@ TEST_CASE("attention: JSON keys, table, masks and SVG") {
   CHECK(text.find("chunked 8192") != std::string::npos);
   CHECK(text.find("full causal") != std::string::npos);
   CHECK(text.find("layers 3,7,11") != std::string::npos);
+  // The global --plot writes the same picture.
+  const std::string plot = svg + ".plot.svg";
+  REQUIRE(mlc("attention llama-4-scout --context 32768 --plot " + plot).status == 0);
+  std::ifstream pf(plot);
+  std::stringstream ps;
+  ps << pf.rdbuf();
+  CHECK(ps.str() == text);
   // Gemma 2 soft-caps its logits at 50.
   const json g2 = layers_of("gemma-2-27b --layer 0");
   CHECK(g2[0]["softcap"] == 50.0);
@@ -434,7 +441,7 @@ TEST_CASE("attention: bad input") {
   CHECK(r.status == 2);
   CHECK(r.err.find("recurrent") != std::string::npos);
   CHECK(mlc("attention qwen3-next-80b-a3b --state-dtype fp32").status == 0);
-  CHECK(mlc("attention gemma-3-27b --plot x.svg").status == 2);
+  CHECK(mlc("attention gemma-3-27b --svg a.svg --plot b.svg").status == 2);
   CHECK(mlc("attention gemma-3-27b --format vega").status == 2);
   CHECK(mlc("attention gemma-3-27b --heads 8").status == 2);
   CHECK(mlc("attention").status == 2);

@@ -252,9 +252,9 @@ Document to_document(const AttentionReport& r) {
 
   // ---- the table: one row per kind of layer --------------------------------------------------
   Table tb;
-  tb.title = fmt::format("{} attention, {} at {} tokens x {} sequence{}{}", r.model_id,
-                         decode ? "decode of one token" : "prefill", count_text(q.context), count_text(q.batch),
-                         q.batch == 1 ? "" : "s", r.gpu ? " on " + r.gpu->id : "");
+  tb.title = fmt::format("{} attention, {} at {} token{} x {} sequence{}{}", r.model_id,
+                         decode ? "decode of one token" : "prefill", count_text(q.context), q.context == 1 ? "" : "s",
+                         count_text(q.batch), q.batch == 1 ? "" : "s", r.gpu ? " on " + r.gpu->id : "");
   tb.columns = {"layers",   "kind",     "heads q/kv",    "head dim", "position", "sinks",
                 "qk-norm",  "softcap",  "KV B/token",    "KV (MiB)", "GFLOP",    "min MB",
                 "naive MB", "flash MB", "roofline (us)", "bound",    "speed-up"};
