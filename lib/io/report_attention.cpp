@@ -294,8 +294,9 @@ Document to_document(const AttentionReport& r) {
                        timed && all_flash && r.sram_bytes > 0 && tf > 0 ? fmt::format("{:.1f}x", tn / tf) : "-"});
   tb.notes.push_back(
       "numbers are per layer of the row (rows group identical layers; --format json lists every layer); "
-      "KV B/token = KV held at the context / context (window and chunk layers hold min(context, window)), so "
-      "the layers sum to `mlcalc describe`'s kv_bytes_per_token; recurrent layers (Mamba, Gated DeltaNet) "
+      "KV B/token = KV held at the context / context (window and chunk layers hold min(context, window): what "
+      "the model needs; engines that page window layers at full size hold more), so the layers sum to `mlcalc "
+      "describe`'s kv_bytes_per_token; recurrent layers (Mamba, Gated DeltaNet) "
       "hold no KV but a constant state (state_bytes in the JSON)");
   if (decode)
     tb.notes.push_back(
