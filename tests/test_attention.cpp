@@ -448,3 +448,37 @@ TEST_CASE("attention: bad input") {
   r = mlc("attention gemma-3-27b --svg /nonexistent-dir/x.svg");
   CHECK(r.status == 1);
 }
+
+TEST_CASE("attention: a config.json path, its no_rope_layers, and the dtype and batch flags") {
+  char dir[] = "/tmp/mlcalc-attn-cfg-XXXXXX";
+  const std::string d = ::mkdtemp(dir);
+  // A small Llama 4 text config: no_rope_layers [1, 0, 1, 1] makes layer 1 the global NoPE layer
+  // (1 = RoPE, Llama4TextConfig), chunks of 256 elsewhere.
+  std::ofstream(d + "/config.json")
+      << R"({"model_type": "llama4_text", "hidden_size": 512, "num_hidden_layers": 4, "num_attention_heads": 8,
+      "num_key_value_heads": 2, "head_dim": 64, "vocab_size": 1000, "intermediate_size": 1024,
+      "intermediate_size_mlp": 2048, "num_local_experts": 4, "num_experts_per_tok": 1,
+      "no_rope_layers": [1, 0, 1, 1], "attention_chunk_size": 256, "rope_theta": 500000.0,
+      "max_position_embeddings": 4096, "use_qk_norm": true})";
+  const json L = layers_of(d + "/config.json --context 1000");
+  REQUIRE(L.size() == 4);
+  const char* kinds[] = {"chunked", "full", "chunked", "chunked"};
+  for (int i = 0; i < 4; ++i) {
+    CAPTURE(i);
+    CHECK(L[i]["kind"] == kinds[i]);
+    CHECK(L[i]["nope"] == (i == 1));
+  }
+  // 2 KV heads x 64 x 2 x 2 B = 512 B/token; the chunked layers hold 256 of 1,000 tokens.
+  CHECK(L[1]["kv_bytes_per_token"] == 512.0);
+  CHECK(L[0]["kv_bytes_per_token"] == 512.0 * 256 / 1000);
+  // A malformed field is an error naming it, exit 1.
+  std::ofstream(d + "/bad.json") << R"({"model_type": "llama", "hidden_size": 64, "num_hidden_layers": 2,
+      "num_attention_heads": 4, "vocab_size": 100, "intermediate_size": 128, "rope_theta": "big"})";
+  const auto bad = mlc("attention " + d + "/bad.json");
+  CHECK(bad.status == 1);
+  CHECK(bad.err.find("rope_theta") != std::string::npos);
+  // fp8 KV halves the KV figures; batch 8 multiplies the held KV, not the per-token figure.
+  const json f8 = layers_of("llama-3.1-8b --context 1024 --kv-dtype fp8 --batch 8 --layer 0");
+  CHECK(f8[0]["kv_bytes_per_token"] == 8.0 * 128 * 2);  // 8 KV heads x 128 x K,V x 1 B
+  CHECK(f8[0]["kv_bytes"] == 8.0 * 128 * 2 * 1024 * 8);
+}
