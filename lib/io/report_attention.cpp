@@ -297,7 +297,8 @@ Document to_document(const AttentionReport& r) {
       "KV B/token = KV held at the context / context (window and chunk layers hold min(context, window): what "
       "the model needs; engines that page window layers at full size hold more), so the layers sum to `mlcalc "
       "describe`'s kv_bytes_per_token; recurrent layers (Mamba, Gated DeltaNet) "
-      "hold no KV but a constant state (state_bytes in the JSON)");
+      "hold no KV but a constant state (state_bytes in the JSON), read and written once per step; their GFLOP is "
+      "an estimate, 4 per state element per token (docs/model.md \"Recurrent state\")");
   if (decode)
     tb.notes.push_back(
         "decode: one new token per sequence reads the KV it attends to (min MB), which bounds the step; naive "
