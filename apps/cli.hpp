@@ -75,6 +75,7 @@ Command validate_command();
 Command plan_command();
 Command transfer_command();
 Command kernel_command();
+Command attention_command();
 Command eval_command();
 Command completion_command();
 Command man_command();

@@ -42,6 +42,10 @@ const std::map<std::string, std::vector<std::string>>& help_examples() {
         "mlcalc kernel attention --phase decode --batch 64 --heads 32 --kv-heads 8 --kv-seq 8192 --head-dim 128 -g "
         "h200-sxm",
         "mlcalc kernel gemm -g h100-sxm --measured timings.csv   # timings from examples/kernel_bench.py"}},
+      {"attention",
+       {"mlcalc attention gemma-3-27b --context 32k --gpu h100-sxm",
+        "mlcalc attention gpt-oss-120b --phase decode --context 128k --batch 64 -g h200-sxm --plot masks.svg",
+        "mlcalc attention llama-4-scout --layer 3 --format json"}},
   };
   return examples;
 }

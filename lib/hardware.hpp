@@ -51,6 +51,10 @@ struct Gpu {
   /// Achievable fractions measured on this GPU (0 = no measurement, use defaults).
   double eff_memory_bw = 0, eff_matmul_bf16 = 0, eff_matmul_fp8 = 0, eff_matmul_fp4 = 0, eff_matmul_int8 = 0;
   std::string eff_source;  ///< where the fractions come from
+  /// On-chip SRAM per SM: the most shared memory one SM can be given, and the combined L1/shared
+  /// array it is carved from (bytes; 0 = not stated). FlashAttention's M (Dao et al. 2022, Thm. 2).
+  double smem_per_sm_bytes = 0, l1_smem_per_sm_bytes = 0;
+  std::string smem_source;  ///< where the SRAM figures come from
   std::string as_of, launch;
   std::vector<std::string> sources, notes;
 

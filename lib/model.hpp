@@ -73,6 +73,19 @@ struct SsmSpec {
   int gdn_k_heads = 0, gdn_v_heads = 0, gdn_k_dim = 0, gdn_v_dim = 0, gdn_conv = 0;
 };
 
+/// How attention layers see positions and shape their scores (config.json; what `attention` shows).
+struct PositionSpec {
+  std::string encoding = "rope";     ///< rope | learned | alibi | none (the config's family)
+  double rope_theta = 0;             ///< RoPE base (rope_theta; 0 = the family default 10000)
+  double local_rope_theta = 0;       ///< Gemma 3 rope_local_base_freq of the sliding layers (0 = rope_theta)
+  std::string rope_scaling;          ///< rope_scaling.rope_type (or .type): llama3, yarn, linear, ... ("" = none)
+  double rope_factor = 0;            ///< rope_scaling.factor (0 = none)
+  bool scaling_global_only = false;  ///< Gemma 3: the scaling applies to the global layers only
+  double rotary_fraction = 1;        ///< partial_rotary_factor, or rotary_dim / head_dim (GPT-J)
+  double attn_softcap = 0;           ///< attn_logit_softcapping (Gemma 2; 0 = none)
+  bool qk_l2_norm = false;           ///< Llama 4 use_qk_norm: weightless L2 norm of q and k on its RoPE layers
+};
+
 /// Everything mlcalc needs to know about a model.
 struct Architecture {
   std::string id, name, family;  ///< family = HF model_type
@@ -91,6 +104,9 @@ struct Architecture {
   MoeSpec moe;
   SsmSpec ssm;
   std::vector<LayerGroup> groups;
+  std::vector<int> layer_group;  ///< per layer in config order: its index in `groups` (empty = groups in order)
+  std::vector<bool> nope;        ///< per layer: no position encoding (Llama 4 NoPE layers; empty = none)
+  PositionSpec pos;
   DType weight_dtype;  ///< checkpoint format of most weights
   DType expert_dtype;  ///< checkpoint format of routed-expert weights
   int mtp_layers = 0;  ///< multi-token-prediction modules (not counted in params)

@@ -110,6 +110,10 @@ Gpu parse_gpu(const std::string& path, const toml::table& t) {
   g.scale_up_domain = static_cast<int>(r.count("scale_up_domain", false, 1, 1000000).value_or(0));
   g.host_link_id = lower(r.str("host_link"));
   g.scale_out_id = lower(r.str("scale_out"));
+  g.smem_per_sm_bytes = r.num("shared_memory_per_sm_kib", false, 0, 1e5) * 1024;
+  g.l1_smem_per_sm_bytes = r.num("l1_shared_per_sm_kib", false, 0, 1e5) * 1024;
+  g.smem_source = r.str("shared_memory_source");
+  if (g.smem_per_sm_bytes > 0 && g.smem_source.empty()) r.get("shared_memory_source", true);
   g.as_of = r.date("as_of", true);
   g.sources = r.strs("sources");
   g.notes = r.strs("notes");

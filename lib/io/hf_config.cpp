@@ -95,17 +95,25 @@ struct Layer {
   bool operator==(const Layer&) const = default;
 };
 
-std::vector<LayerGroup> compress(const std::vector<Layer>& layers) {
+// `order` receives, per layer, the index of its group (the config's layer order).
+std::vector<LayerGroup> compress(const std::vector<Layer>& layers, std::vector<int>& order) {
   std::vector<LayerGroup> groups;
+  order.clear();
   for (const auto& l : layers) {
     bool merged = false;
-    for (auto& g : groups)
+    for (size_t i = 0; i < groups.size(); ++i) {
+      auto& g = groups[i];
       if (g.mixer == l.mixer && g.window_kind == l.window_kind && g.window == l.window && g.ffn == l.ffn) {
         ++g.num_layers;
+        order.push_back(static_cast<int>(i));
         merged = true;
         break;
       }
-    if (!merged) groups.push_back({1, l.mixer, l.window_kind, l.window, l.ffn});
+    }
+    if (!merged) {
+      order.push_back(static_cast<int>(groups.size()));
+      groups.push_back({1, l.mixer, l.window_kind, l.window, l.ffn});
+    }
   }
   return groups;
 }
@@ -114,6 +122,59 @@ DType dtype_from_torch(const std::string& t) {
   if (t == "float32") return {DType::Kind::fp32};
   if (t == "float16") return {DType::Kind::fp16};
   return {DType::Kind::bf16};
+}
+
+// Position encoding and score shaping of the attention layers (what `attention` reports; no
+// parameter depends on them). Keys as transformers' configuration_*.py name them: rope_theta and
+// rope_scaling {rope_type|type, factor}; Gemma 3 rope_local_base_freq for its sliding layers, the
+// scaling on its global layers (modeling_gemma3.py rotary_emb_local has no scaling);
+// partial_rotary_factor (Qwen3-Next, GLM) or rotary_dim (GPT-J); attn_logit_softcapping (Gemma 2);
+// Llama 4 no_rope_layers (1 = RoPE; empty = (i+1) % 4 != 0, Llama4TextConfig) and use_qk_norm (an
+// L2 norm on RoPE layers only, modeling_llama4.py Llama4TextAttention). Jamba and Nemotron-H
+// attention layers have no position encoding (Jamba paper arXiv:2403.19887 sec. 6.4; Nemotron-H
+// arXiv:2504.03624 sec. 2.1); GPT-2/OPT learn a position table; Falcon may use ALiBi.
+void read_positions(const Reader& r, const json& c, Architecture& a) {
+  PositionSpec& p = a.pos;
+  const std::string& mt = a.family;
+  auto real = [&](const char* k) {
+    if (!r.has(k)) return 0.0;
+    if (!c.at(k).is_number()) r.fail("key '" + std::string(k) + "' must be a number, got " + c.at(k).dump());
+    const double v = c.at(k).get<double>();
+    if (!std::isfinite(v) || v < 0 || v > 1e12)
+      r.fail("key '" + std::string(k) + "' is out of range: " + c.at(k).dump());
+    return v;
+  };
+  if (a.learned_positions > 0)
+    p.encoding = "learned";
+  else if (mt == "jamba" || mt == "nemotron_h")
+    p.encoding = "none";
+  else if (mt == "falcon" && r.boolean("alibi", false))
+    p.encoding = "alibi";
+  p.rope_theta = real("rope_theta");
+  p.local_rope_theta = real("rope_local_base_freq");
+  if (r.has("rope_scaling") && c.at("rope_scaling").is_object()) {
+    const json& s = c.at("rope_scaling");
+    const Reader sr{s, r.where, r.family};
+    p.rope_scaling = sr.string("rope_type", sr.string("type", ""));
+    if (sr.has("factor") && s.at("factor").is_number()) p.rope_factor = s.at("factor").get<double>();
+    if (!std::isfinite(p.rope_factor) || p.rope_factor < 0 || p.rope_factor > 1e6) p.rope_factor = 0;
+    if (p.rope_scaling == "default") p.rope_scaling.clear();
+  }
+  p.scaling_global_only = mt == "gemma3_text" || mt == "gemma3";
+  const double prf = real("partial_rotary_factor");
+  if (prf > 0 && prf <= 1) p.rotary_fraction = prf;
+  const double rd = real("rotary_dim");
+  if (mt == "gptj" && rd > 0 && a.attn.head_dim > 0) p.rotary_fraction = std::min(1.0, rd / a.attn.head_dim);
+  p.attn_softcap = real("attn_logit_softcapping");
+  if (mt == "llama4_text" || mt == "llama4") {
+    p.qk_l2_norm = r.boolean("use_qk_norm", false);
+    const int L = a.num_layers;
+    a.nope.assign(L, false);
+    const bool listed = r.has("no_rope_layers") && c.at("no_rope_layers").is_array() &&
+                        static_cast<int>(c.at("no_rope_layers").size()) == L;
+    for (int i = 0; i < L; ++i)
+      a.nope[i] = listed ? r.integer_of("no_rope_layers", c.at("no_rope_layers")[i]) == 0 : (i + 1) % 4 == 0;
+  }
 }
 
 }  // namespace
@@ -420,7 +481,8 @@ Architecture architecture_from_hf(const json& root, const std::string& where, st
       layers[i].ffn = moe ? Ffn::moe : Ffn::dense;
     }
   }
-  a.groups = compress(layers);
+  a.groups = compress(layers, a.layer_group);
+  read_positions(r, c, a);
 
   // ---- checkpoint dtype (quantization_config describes the stored weights; torch_dtype the rest) --
   a.weight_dtype = dtype_from_torch(

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "../attention.hpp"
 #include "../cost.hpp"
 #include "../describe.hpp"
 #include "../eval.hpp"
@@ -83,6 +84,9 @@ Document to_document(const PlanReport& r, int explain);
 Document to_document(const TransferReport& r);
 Document to_document(const KernelReport& r);
 Document to_document(const EvalReport& r);
+Document to_document(const AttentionReport& r);
+/// `attention --svg`: one mask panel per kind of layer (lib/io/report_attention.cpp).
+std::string render_attention_svg(const AttentionReport& r);
 /// What `sources` shows: every registry entry (nothing asked), or one entry per tag asked for.
 struct SourcesReport {
   std::vector<std::string> asked;           ///< the tags as typed, in order ("" = list all)
