@@ -69,7 +69,7 @@ void Context::emit(Document doc) {
     all.push_back("--download fetched nothing: every model named was in the database, the local cache or a path");
   doc.warnings = fold_warnings(all);
   if ((vega || !plot_path.empty()) && !doc.chart)
-    throw Error(fmt::format("{}: `{}` has no chart (throughput, breakeven, vram and plan have one)",
+    throw Error(fmt::format("{}: `{}` has no chart (throughput, breakeven, vram, plan, kernel and attention have one)",
                             vega ? "--format vega" : "--plot", doc.command),
                 ErrorKind::usage);
   if (!plot_path.empty()) {
@@ -151,7 +151,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   app.add_flag("--download", ctx.download,
                "fetch the config.json of a Hugging Face id that is neither in the database nor in the local "
                "cache, from $HF_ENDPOINT (default the Hub) with $HF_TOKEN; never by default");
-  app.add_option("--plot", ctx.plot_path, "also write the command's chart as SVG (throughput, breakeven, vram, plan)")
+  app.add_option("--plot", ctx.plot_path, "also write the command's chart as SVG (throughput, breakeven, vram, plan, kernel, attention)")
       ->type_name("FILE.svg");
   bool wide = false;
   app.add_flag("--wide", wide, "tables keep every column (by default they fit $COLUMNS or the terminal)");
