@@ -75,6 +75,7 @@ Command plan_command();
 Command transfer_command();
 Command kernel_command();
 Command eval_command();
+Command card_command();
 Command completion_command();
 Command man_command();
 Command sources_command();

@@ -42,6 +42,10 @@ const std::map<std::string, std::vector<std::string>>& help_examples() {
         "mlcalc kernel attention --phase decode --batch 64 --heads 32 --kv-heads 8 --kv-seq 8192 --head-dim 128 -g "
         "h200-sxm",
         "mlcalc kernel gemm -g h100-sxm --measured timings.csv   # timings from examples/kernel_bench.py"}},
+      {"card",
+       {"mlcalc card llama-3.1-8b --eval results.json --out README.md   # results.json from lm-evaluation-harness",
+        "mlcalc card ./checkpoint --info card-info.toml   # a directory: config.json, tokenizer, safetensors headers",
+        "mlcalc card qwen3-8b --eval eval.json --format json   # eval.json from mlcalc eval --format json"}},
   };
   return examples;
 }
