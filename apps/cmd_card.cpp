@@ -68,6 +68,20 @@ void run_card(Context& ctx, const CardOptions& o) {
   }
   r.metrics = merge_metrics(all);
   r.eval_files = o.evals;
+  // A log names the model it evaluated: say so when that is not obviously this one.
+  auto base = [](const std::string& s) { return lower(s.substr(s.find_last_of('/') + 1)); };
+  std::vector<std::string> names = {base(m.id), base(m.name)};
+  for (const auto& h : m.hf_ids) names.push_back(base(h));
+  std::vector<std::string> told;
+  for (const auto& x : r.metrics) {
+    std::string b = x.model;
+    while (!b.empty() && b.back() == '/') b.pop_back();
+    b = base(b);
+    if (x.model.empty() || std::find(names.begin(), names.end(), b) != names.end()) continue;
+    const std::string w =
+        fmt::format("{} evaluated '{}', not obviously {}: check that the log is of this model", x.file, x.model, m.id);
+    if (std::find(told.begin(), told.end(), w) == told.end()) told.push_back(w), ctx.warn(w);
+  }
 
   if (!o.info.empty()) r.info = read_card_info(o.info);
   std::vector<std::string> todo_titles;

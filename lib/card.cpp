@@ -184,6 +184,7 @@ CardSetup evaluate_setup(const std::vector<CardCandidate>& cands, double context
     s.serving_concurrency = f.serving.concurrency;
     if (pick->usd_per_gpu_hour && *pick->usd_per_gpu_hour > 0 && f.output_tokens_per_s > 0) {
       const CostResult c = self_hosted_cost(self_hosted(f, 1.0), q.workload);
+      s.usd_per_million_tokens = c.usd_per_million_tokens_blended;
       s.usd_per_million_output_tokens = c.usd_per_million_output_tokens;
       s.usd_per_million_input_tokens = c.usd_per_million_input_tokens;
     } else if (!pick->usd_per_gpu_hour) {
@@ -228,10 +229,12 @@ CardServing evaluate_card_serving(const Architecture& a, const std::vector<std::
                   r.kv_dtype),
       "fits: the weights, the engine's workspace and one sequence of the context fit in every GPU",
       "decode speed: one sequence generating at a full context (batch 1)",
-      fmt::format("$/M tokens: the replica at its best throughput (concurrency auto) for requests of context - {} "
-                  "prompt tokens and {} generated ones, 100% utilization, the cheapest on-demand price in the "
-                  "database; prefill time charged to input tokens, decode time to output tokens",
-                  count_text(r.output_tokens), count_text(r.output_tokens))};
+      fmt::format(
+          "$/M tokens: the replica at its best throughput (concurrency auto) for requests of context - {} "
+          "prompt tokens and {} generated ones, 100% utilization, the cheapest on-demand price in the "
+          "database; the card shows all cost over all tokens, the JSON also by phase (prefill time to input tokens, "
+          "decode time to output tokens)",
+          count_text(r.output_tokens), count_text(r.output_tokens))};
   return r;
 }
 

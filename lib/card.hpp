@@ -133,7 +133,8 @@ struct CardSetup {
   double serving_concurrency = 0;
   std::optional<double> usd_per_gpu_hour;  ///< cheapest on-demand offer in the database (nullopt: none)
   std::string price_source;
-  std::optional<double> usd_per_million_output_tokens, usd_per_million_input_tokens;
+  std::optional<double> usd_per_million_tokens;  ///< all GPU cost over all tokens (prompt + generated)
+  std::optional<double> usd_per_million_output_tokens, usd_per_million_input_tokens;  ///< by phase (cost.hpp)
   std::string problem;  ///< why nothing fits, or why the cost is unknown
 };
 
