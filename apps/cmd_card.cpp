@@ -45,6 +45,9 @@ void run_card(Context& ctx, const CardOptions& o) {
   if (fs::is_directory(o.model, ec) || fs::is_regular_file(o.model, ec)) r.checkpoint = read_checkpoint(o.model);
   Database& db = ctx.db();
   const ModelEntry& m = db.model(o.model);
+  // A Hugging Face id found in the local hub cache: its snapshot directory is a checkpoint too.
+  if (r.checkpoint.path.empty() && m.source.rfind("Hugging Face cache: ", 0) == 0)
+    r.checkpoint = read_checkpoint(fs::path(m.file).parent_path().string());
   r.model_id = m.id;
   r.model_name = m.name;
   r.model_source = m.source;

@@ -213,6 +213,13 @@ CheckpointFacts read_checkpoint(const std::string& path) {
     for (const auto& e : fs::directory_iterator(d, ec))
       if (e.path().extension() == ".safetensors" && e.is_regular_file(ec)) files.push_back(e.path().string());
     std::sort(files.begin(), files.end());
+    // Mistral repositories ship consolidated.safetensors (their own format) beside the transformers
+    // weights: counting both would double the bytes.
+    const auto consolidated = [](const std::string& f) {
+      return fs::path(f).filename().string().rfind("consolidated", 0) == 0;
+    };
+    if (std::any_of(files.begin(), files.end(), consolidated) && !std::all_of(files.begin(), files.end(), consolidated))
+      files.erase(std::remove_if(files.begin(), files.end(), consolidated), files.end());
   }
   if (!files.empty()) {
     std::vector<SafetensorsHeader> headers;
