@@ -4,7 +4,7 @@
 # (huggingface/hub-docs modelcard.md: - name, results: [- task: {type}, dataset: {type, name},
 # metrics: [- type, value]]). Cards: a database model with lm-evaluation-harness results and an
 # --info file, the safetensors fixture directory, a config-only directory, and an --info file of
-# strings YAML would misread unquoted.
+# strings YAML would misread unquoted; then 300 malformed safetensors files.
 import json, os, shutil, subprocess, sys, tempfile
 
 import yaml
@@ -114,6 +114,39 @@ try:
         check("tricky strings: YAML equals the JSON front matter", fm == res["front_matter"],
               f"{fm} != {res['front_matter']}")
         check("tricky strings: model name kept", fm["model-index"][0]["name"] == "yes: #1 model")
+
+    # 5. malformed safetensors never crash: random byte flips in the length and the header, random
+    # truncations, random header lengths; each run ends with exit 0 or a one-line error (exit 1).
+    import random, struct
+    rnd = random.Random(13)
+    blob = open(os.path.join(FIXTURE, "model.safetensors"), "rb").read()
+    n = struct.unpack("<Q", blob[:8])[0]
+    bad = os.path.join(tmp, "mutated")
+    os.makedirs(bad)
+    shutil.copy(os.path.join(FIXTURE, "config.json"), bad)
+    outcomes = {0: 0, 1: 0}
+    problems = []
+    for i in range(300):
+        b = bytearray(blob)
+        kind = i % 3
+        if kind == 0:
+            for _ in range(rnd.randint(1, 4)):
+                b[rnd.randrange(0, 8 + n)] = rnd.randrange(256)
+        elif kind == 1:
+            b = b[:rnd.randrange(0, len(b))]
+        else:
+            b[:8] = struct.pack("<Q", rnd.choice([0, 1, n - 1, n + 1, len(blob), 2**32, 2**63, rnd.randrange(2**64)]))
+        with open(os.path.join(bad, "model.safetensors"), "wb") as f:
+            f.write(bytes(b))
+        p = subprocess.run([MLCALC, "card", bad, "--quiet"], capture_output=True, text=True, errors="replace")
+        if p.returncode in outcomes:
+            outcomes[p.returncode] += 1
+        if p.returncode not in (0, 1) or (p.returncode == 1 and not p.stderr.startswith("mlcalc: error: ")) \
+                or "internal error" in p.stderr:
+            problems.append(f"mutation {i}: exit {p.returncode}: {p.stderr[:200]}")
+    check("300 malformed safetensors files: exit 0 or one error line, never a crash", not problems,
+          "; ".join(problems[:3]))
+    print(f"     ({outcomes[1]} rejected, {outcomes[0]} still valid)")
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
 
