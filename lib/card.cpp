@@ -88,6 +88,13 @@ WeightCheck check_weights(const Architecture& a, const WeightFiles& w) {
   c.checkpoint_elements = w.num_elements;
   c.difference = c.estimated_bytes > 0 ? (c.checkpoint_bytes - c.estimated_bytes) / c.estimated_bytes : 0;
   std::vector<std::string> why;
+  // The dtype holding most bytes against the configuration's weight dtype.
+  std::string top;
+  for (const auto& [d, b] : w.bytes_by_dtype)
+    if (top.empty() || b > w.bytes_by_dtype.at(top)) top = d;
+  if (!top.empty() && std::fabs(safetensors_dtype_bytes(top) - a.weight_dtype.bytes()) > 0.25)
+    why.push_back(fmt::format("the files hold mostly {} ({} B per element) but the configuration describes {} weights",
+                              top, number_text(safetensors_dtype_bytes(top)), a.weight_dtype.name()));
   if (a.mtp_layers > 0) why.push_back("multi-token-prediction layers are stored but not counted");
   if (a.weight_dtype.bytes() < 2 || a.expert_dtype.bytes() < 2)
     why.push_back("quantized weights are stored packed with their scales in separate tensors");

@@ -110,6 +110,12 @@ TEST_CASE("card: the fixture checkpoint holds exactly the weights its config des
   const WeightCheck w = check_weights(m.arch, *c.weights);
   CHECK(w.estimated_bytes == 13472);
   CHECK(w.difference == 0);
+  // The same files against an fp8 configuration: twice the estimate, and the dtype says why.
+  Architecture fp8 = m.arch;
+  fp8.weight_dtype = fp8.expert_dtype = DType{DType::Kind::fp8};
+  const WeightCheck w8 = check_weights(fp8, *c.weights);
+  CHECK(w8.difference == doctest::Approx(1.0));
+  CHECK(w8.note.find("mostly BF16 (2 B per element) but the configuration describes fp8") != std::string::npos);
   // A directory without config.json is an error of its own.
   fs::create_directories(scratch() / "empty-ckpt");
   CHECK_THROWS_WITH_AS(read_checkpoint((scratch() / "empty-ckpt").string()), doctest::Contains("no config.json"),

@@ -185,7 +185,12 @@ std::string attention_kinds(const Architecture& a) {
   }
   std::string s;
   for (const auto& [k, n] : kinds) s += (s.empty() ? "" : ", ") + fmt::format("{} x {}", n, k);
-  if (a.attn.num_heads > 0)
+  const bool mla =
+      std::any_of(a.groups.begin(), a.groups.end(), [](const LayerGroup& g) { return g.mixer == Mixer::mla; });
+  if (mla)
+    s += fmt::format("; {} heads, KV cache per token: a latent of {} + a rope key of {}", a.attn.num_heads,
+                     a.mla.kv_lora_rank, a.mla.qk_rope_head_dim);
+  else if (a.attn.num_heads > 0)
     s += fmt::format("; {} query heads, {} KV head{}, head dim {}", a.attn.num_heads, a.attn.num_kv_heads,
                      a.attn.num_kv_heads == 1 ? "" : "s", a.attn.head_dim);
   return s;
@@ -203,8 +208,8 @@ ojson details_json(const CardReport& r) {
                              : g.ffn == Ffn::dense ? "dense"
                                                    : "none"}});
   return {{"family", a.family},
-          {"params_total", r.params.total},
-          {"params_active", r.params.active},
+          {"params_total", jcount(r.params.total)},
+          {"params_active", jcount(r.params.active)},
           {"layers", a.num_layers},
           {"layer_groups", kinds},
           {"hidden_size", a.hidden},
@@ -239,8 +244,12 @@ std::string details_md(const CardReport& r) {
   if (!(a.expert_dtype == a.weight_dtype)) dtype += ", experts " + a.expert_dtype.name();
   if (!r.checkpoint.torch_dtype.empty()) dtype += " (config.json torch_dtype " + r.checkpoint.torch_dtype + ")";
   rows.push_back({"Weights dtype", dtype});
-  rows.push_back({"Quantization", r.checkpoint.quantization.empty() ? "none stated (quantization_config absent)"
-                                                                    : r.checkpoint.quantization});
+  std::string quant = r.checkpoint.quantization;
+  if (quant.empty())
+    quant = a.weight_dtype.bytes() < 2 || a.expert_dtype.bytes() < 2
+                ? "weights stored as " + dtype.substr(0, dtype.find(" (")) + " (from the configuration)"
+                : std::string("none (") + a.weight_dtype.name() + " weights)";
+  rows.push_back({"Quantization", quant});
   const auto& w = r.checkpoint.weights;
   if (w) {
     std::vector<std::string> by;
