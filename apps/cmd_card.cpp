@@ -147,7 +147,8 @@ Command card_command() {
             sub.add_option("--eval", o->evals,
                            "evaluation log: lm-evaluation-harness results JSON or `mlcalc eval --format json` "
                            "output (repeatable; merged)")
-                ->type_name("FILE");
+                ->type_name("FILE")
+                ->allow_extra_args(false);  // one file per --eval: a model name after it stays the model
             sub.add_option("--info", o->info,
                            "TOML with what a checkpoint cannot tell: license, intended use, limitations ... "
                            "(examples/card-info.toml)")

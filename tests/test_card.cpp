@@ -242,6 +242,11 @@ TEST_CASE("card: the command writes front matter, model-index, TODOs and serving
   CHECK(res["serving"]["estimate"] == true);
   CHECK(res["serving"]["weight_bytes"].get<double>() == doctest::Approx(16060522496.0));
 
+  // One file per --eval: the model may follow it.
+  const auto after = mlcalc("card --eval " + kResults + " llama-3.1-8b --format json --quiet");
+  REQUIRE_MESSAGE(after.status == 0, after.err);
+  CHECK(after.json()["result"]["model"]["id"] == "llama-3.1-8b");
+
   // --info fills the sections: no TODO left but none for evaluation.
   const std::string info = std::string(MLCALC_SOURCE_DIR) + "/examples/card-info.toml";
   const std::string out = (scratch() / "README.md").string();
