@@ -35,8 +35,8 @@ std::vector<std::string> fold_warnings(const std::vector<std::string>& ws) {
 std::vector<Command> commands() {
   return {list_command(),  describe_command(), throughput_command(), vram_command(),
           train_command(), cost_command(),     breakeven_command(),  validate_command(),
-          plan_command(),  transfer_command(), kernel_command(), eval_command(), card_command(), sources_command(),
-          completion_command(), man_command()};
+          plan_command(),  transfer_command(), kernel_command(), eval_command(), sources_command(),
+          card_command(), completion_command(), man_command()};
 }
 
 Database& Context::db() {
