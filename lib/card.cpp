@@ -225,7 +225,7 @@ CardServing evaluate_card_serving(const Architecture& a, const std::vector<std::
       break;
     }
   for (double c : contexts) {
-    const double out = std::min(r.output_tokens, std::floor(c / 2));
+    const double out = std::max(1.0, std::min(r.output_tokens, std::floor(c / 2)));
     for (const auto& g : gpus)
       if (!g.empty()) r.setups.push_back(evaluate_setup(g, c, out));
   }
