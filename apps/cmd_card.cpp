@@ -24,9 +24,8 @@ struct CardOptions {
 const std::vector<std::string> kCardGpus = {"h100-sxm", "h200-sxm", "b200", "a100-sxm-80gb", "l40s", "mi300x"};
 
 // The cheapest on-demand offer of `gpu` among every provider in the database.
-void cheapest_price(Context& ctx, const std::string& gpu, CardCandidate& c) {
+void cheapest_price(const std::vector<GpuOffer>& offers, const std::string& gpu, CardCandidate& c) {
   const GpuOffer* best = nullptr;
-  const std::vector<GpuOffer> offers = ctx.db().gpu_offers();
   for (const auto& off : offers)
     if (off.gpu == gpu && off.pricing == "on-demand" && off.usd_per_gpu_hour > 0 &&
         (!best || off.usd_per_gpu_hour < best->usd_per_gpu_hour))
@@ -99,6 +98,7 @@ void run_card(Context& ctx, const CardOptions& o) {
   // Serving: for each GPU the database has, tp 1, 2, 4, 8 (those the model's heads divide).
   std::vector<std::vector<CardCandidate>> gpus;
   const std::vector<std::string> saved = ctx.warnings;  // per-candidate notes are the section's assumptions
+  const std::vector<GpuOffer> offers = db.gpu_offers();
   for (const auto& id : kCardGpus) {
     try {
       db.gpu(id);
@@ -114,7 +114,7 @@ void run_card(Context& ctx, const CardOptions& o) {
       try {
         CardCandidate c;
         c.dep = make_deployment(ctx, d);
-        cheapest_price(ctx, c.dep.gpu->id, c);
+        cheapest_price(offers, c.dep.gpu->id, c);
         cands.push_back(std::move(c));
       } catch (const Error&) {
         // tp does not divide the heads: the next degree

@@ -431,6 +431,15 @@ std::string serving_md(const CardReport& r) {
                      "Decode tok/s (batch 1, est.)", "$ per million tokens (est.)"},
                     rows);
   }
+  std::vector<std::string> prices;
+  for (const auto& x : s.setups) {
+    if (!x.usd_per_gpu_hour) continue;
+    const std::string p = fmt::format("{} {}/GPU-h, {}", x.gpu, usd(*x.usd_per_gpu_hour), x.price_source);
+    if (std::find(prices.begin(), prices.end(), p) == prices.end()) prices.push_back(p);
+  }
+  if (!prices.empty())
+    out +=
+        fmt::format("\nGPU prices (the cheapest on-demand offer in mlcalc's database): {}.\n", fmt::join(prices, "; "));
   out += "\nRecompute or vary the assumptions with `mlcalc vram infer`, `mlcalc throughput` and `mlcalc cost`.\n";
   return out;
 }
