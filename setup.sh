@@ -3,7 +3,7 @@
 # sudo), build mlcalc in build/, and run a real calculation.
 set -euo pipefail
 cd "$(dirname "$0")"
-pkgs="cmake g++ make libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libfmt-dev doctest-dev libcurl4-openssl-dev python3"
+pkgs="cmake g++ make libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libfmt-dev doctest-dev libcurl4-openssl-dev python3 python3-yaml"
 missing=()
 for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -36,7 +36,7 @@ std::vector<Command> commands() {
   return {list_command(),  describe_command(), throughput_command(), vram_command(),
           train_command(), cost_command(),     breakeven_command(),  validate_command(),
           plan_command(),  transfer_command(), kernel_command(), attention_command(), eval_command(), sources_command(),
-          completion_command(), man_command()};
+          card_command(), completion_command(), man_command()};
 }
 
 Database& Context::db() {

@@ -77,6 +77,7 @@ Command transfer_command();
 Command kernel_command();
 Command attention_command();
 Command eval_command();
+Command card_command();
 Command completion_command();
 Command man_command();
 Command sources_command();

@@ -46,6 +46,10 @@ const std::map<std::string, std::vector<std::string>>& help_examples() {
        {"mlcalc attention gemma-3-27b --context 32k --gpu h100-sxm",
         "mlcalc attention gpt-oss-120b --phase decode --context 128k --batch 64 -g h200-sxm --plot masks.svg",
         "mlcalc attention llama-4-scout --layer 3 --format json"}},
+      {"card",
+       {"mlcalc card llama-3.1-8b --eval results.json --out README.md   # results.json from lm-evaluation-harness",
+        "mlcalc card ./checkpoint --info card-info.toml   # a directory: config.json, tokenizer, safetensors headers",
+        "mlcalc card qwen3-8b --eval eval.json --format json   # eval.json from mlcalc eval --format json"}},
   };
   return examples;
 }

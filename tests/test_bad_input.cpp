@@ -389,6 +389,7 @@ const Case kCases[] = {
     {"--db DB list prices", 1, "'offer' must be an array of tables", nullptr,
      "api-prices/q.toml\nprovider = \"q\"\nname = \"Q\"\noffer = 5\n"},
     {"--db DB list prices", 1, "cannot tell what this file describes", nullptr, "z.toml\nanswer = 42\n"},
+    {"card DB", 1, "no config.json in this directory", nullptr, "notes.txt\nnot a checkpoint\n"},
     {"--db DB list gpus", 1, "is larger than 16 mib", nullptr, nullptr},  // filled in below
 };
 

@@ -354,6 +354,14 @@ TEST_CASE("every --help example runs and is shown in its command's help") {
       if (const size_t p = e.find("--plot "); p != std::string::npos) e.replace(p, 7, "--plot " + dir + "/");
       if (const size_t p = e.find("timings.csv"); p != std::string::npos)
         e.replace(p, 11, std::string(MLCALC_SOURCE_DIR) + "/examples/kernel-timings.csv");
+      // card: the files its examples name are shipped examples; the card goes to the scratch directory.
+      for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+               {"--out README.md", "--out " + dir + "/README.md"},
+               {"results.json", std::string(MLCALC_SOURCE_DIR) + "/examples/card-results.json"},
+               {"eval.json", std::string(MLCALC_SOURCE_DIR) + "/examples/card-eval.json"},
+               {"card-info.toml", std::string(MLCALC_SOURCE_DIR) + "/examples/card-info.toml"},
+               {"./checkpoint", std::string(MLCALC_SOURCE_DIR) + "/tests/fixtures/card-tiny"}})
+        if (const size_t p = e.find(" " + from); p != std::string::npos) e.replace(p + 1, from.size(), to);
       const auto r = mlc(e);
       CHECK_MESSAGE(r.status == 0, e << "\n" << r.err);
     }

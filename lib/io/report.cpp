@@ -103,6 +103,7 @@ std::string render(const Document& doc, Format f, const std::string& version, si
     return env.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   }
   if (f == Format::csv) return to_csv(doc.records);
+  if (doc.text) return *doc.text;
   if (doc.command == "sources" || doc.tables.empty()) return render(doc.tables, f, width);
   std::vector<Table> tables = doc.tables;
   if (std::string hint = source_tags_hint(tables); !hint.empty()) tables.back().notes.push_back(hint);

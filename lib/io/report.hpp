@@ -35,6 +35,7 @@ struct Document {
   ojson records = ojson::array();  ///< CSV: one object per row (nested objects flattened to a.b keys)
   std::vector<std::string> warnings;
   std::optional<Chart> chart;  ///< --plot FILE.svg and --format vega (commands with a curve or a breakdown)
+  std::optional<std::string> text;  ///< table and md formats: this text instead of the tables (card: the Markdown)
 };
 
 /// Writes `doc` as a JSON envelope, tables, markdown or CSV.
@@ -87,6 +88,8 @@ Document to_document(const EvalReport& r);
 Document to_document(const AttentionReport& r);
 /// `attention --svg`: one mask panel per kind of layer (lib/io/report_attention.cpp).
 std::string render_attention_svg(const AttentionReport& r);
+struct CardReport;  // card.hpp
+Document to_document(const CardReport& r);  ///< lib/io/report_card.cpp: the model card and its data
 /// What `sources` shows: every registry entry (nothing asked), or one entry per tag asked for.
 struct SourcesReport {
   std::vector<std::string> asked;           ///< the tags as typed, in order ("" = list all)
