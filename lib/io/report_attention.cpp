@@ -371,10 +371,19 @@ Document to_document(const AttentionReport& r) {
 
 std::string render_attention_svg(const AttentionReport& r) {
   const std::vector<Panel> panels = mask_panels(r);
-  const int cell = 12, pad = 40, label_h = 58;
+  const int cell = 12, pad = 40, label_h = 72;
   const int grid = 16 * cell + cell + 6;  // room for a sink column
-  const int w = std::max<int>(1, static_cast<int>(panels.size())) * (grid + pad) + pad;
-  const int h = label_h + grid + 70;
+  // At least 520 px so the title and the footnote fit with one panel (11 px sans: ~6 px a character).
+  const int w = std::max<int>(520, std::max<int>(1, static_cast<int>(panels.size())) * (grid + pad) + pad);
+  // Layers without a mask (Mamba, Gated DeltaNet, MLP-only), named so that none goes missing.
+  std::map<std::string, std::pair<const AttentionLayer*, std::vector<int>>> other;
+  for (const AttentionLayer& l : r.layers)
+    if (l.mixer != Mixer::attention && l.mixer != Mixer::mla) {
+      auto& e = other[l.kind];
+      e.first = &l;
+      e.second.push_back(l.index);
+    }
+  const int h = label_h + grid + 84 + 14 * static_cast<int>(other.size());
   auto esc = [](std::string s) {
     std::string o;
     for (char c : s) o += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c);
@@ -384,9 +393,10 @@ std::string render_attention_svg(const AttentionReport& r) {
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" "
       "font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
       w, h, w, h);
-  s +=
-      fmt::format("<text x=\"{}\" y=\"16\" font-size=\"13\" font-weight=\"bold\">{}</text>\n", pad,
-                  esc(fmt::format("{}: attention masks per kind of layer (rows: queries, columns: keys)", r.model_id)));
+  s += fmt::format("<text x=\"{}\" y=\"18\" font-size=\"13\" font-weight=\"bold\">{}</text>\n", pad,
+                   esc(fmt::format("{}: attention masks per kind of layer", r.model_id)));
+  s += fmt::format(
+      "<text x=\"{}\" y=\"33\" fill=\"#555\">rows: queries, columns: keys; blue attends, grey is masked</text>\n", pad);
   if (panels.empty())
     s += fmt::format("<text x=\"{}\" y=\"40\">{}</text>\n", pad, "no attention layers: every layer is recurrent");
   for (size_t k = 0; k < panels.size(); ++k) {
@@ -394,8 +404,8 @@ std::string render_attention_svg(const AttentionReport& r) {
     const MaskPicture p = picture(l, r.query.context);
     const int x0 = pad + static_cast<int>(k) * (grid + pad), y0 = label_h;
     const int c = 16 * cell / p.cells;
-    s += fmt::format("<text x=\"{}\" y=\"34\" font-weight=\"bold\">{}</text>\n", x0, esc(kind_text(l)));
-    s += fmt::format("<text x=\"{}\" y=\"48\">layers {}</text>\n", x0, esc(ranges_text(panels[k].indices, 20)));
+    s += fmt::format("<text x=\"{}\" y=\"50\" font-weight=\"bold\">{}</text>\n", x0, esc(kind_text(l)));
+    s += fmt::format("<text x=\"{}\" y=\"64\">layers {}</text>\n", x0, esc(ranges_text(panels[k].indices, 20)));
     const int gx = x0 + (l.sinks ? c + 6 : 0);
     for (int i = 0; i < p.cells; ++i) {
       if (l.sinks)
@@ -412,9 +422,19 @@ std::string render_attention_svg(const AttentionReport& r) {
       s += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#d95f02\">orange: learned sink logit per head</text>\n", x0,
                        y0 + p.cells * c + 30);
   }
-  s +=
-      fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#555\">{}</text>\n", pad, h - 10,
-                  "structural masks only: learned attention weights (induction heads and the like) need the model run");
+  int y_other = h - 44 - 14 * static_cast<int>(other.size());
+  for (const auto& o : other) {
+    const AttentionLayer& l = *o.second.first;
+    const std::vector<int>& idx = o.second.second;
+    s += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>\n", pad, y_other,
+                     esc(fmt::format("{}: layers {}, not drawn ({})", kind_text(l), ranges_text(idx, 12),
+                                     l.mixer == Mixer::none ? "no token mixer" : "recurrent: no mask")));
+    y_other += 14;
+  }
+  s += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#555\">{}</text>\n", pad, h - 24,
+                   "structural masks only: learned attention weights (induction heads");
+  s += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#555\">{}</text>\n", pad, h - 10,
+                   "and the like) need the model run on data");
   s += "</svg>\n";
   return s;
 }
