@@ -60,4 +60,5 @@ apps = ''.join(src(os.path.join('apps', f)) for f in sorted(os.listdir(os.path.j
 flags = re.findall(r'"(--[a-z0-9-]+)', apps)
 ids = [f[:-5] for d in ('hardware-db/gpus', 'model-db/models', 'hardware-db/interconnects') for f in os.listdir(os.path.join(ROOT, d))]
 dict_file('cli.dict', flags + ids + ['list', 'describe', 'throughput', 'vram', 'infer', 'train', 'cost', 'breakeven',
-          'validate', 'gpus', 'models', 'prices', '\n', 'auto', '1..256', '128k', '1e15', '0x10', '50ms', 'fp8', 'int4-g32'])
+          'validate', 'gpus', 'models', 'prices', 'plan', 'transfer', 'kernel', 'attention', 'card', 'sources',
+          'gemm', 'moe-gemm', 'rmsnorm', 'layernorm', 'softmax', 'copy', 'prefill', 'decode', '\n', 'auto', '1..256', '128k', '1e15', '0x10', '50ms', 'fp8', 'int4-g32'])
