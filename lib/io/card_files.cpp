@@ -20,31 +20,8 @@ using json = nlohmann::json;
 
 namespace {
 
-// JSON text to a value; a syntax error becomes "file:line:col: invalid JSON: ...".
-json parse_json(const std::string& text, const std::string& file) {
-  check_nesting(text, file, false);
-  try {
-    return json::parse(text);
-  } catch (const json::parse_error& e) {
-    size_t line = 1, col = 1;
-    for (size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
-      if (text[i] == '\n')
-        ++line, col = 1;
-      else
-        ++col;
-    }
-    std::string what = e.what();
-    if (auto p = what.find("parse error"); p != std::string::npos) what = what.substr(p);
-    throw Error(fmt::format("{}:{}:{}: invalid JSON: {}", file, line, col, what));
-  } catch (const json::exception& e) {
-    std::string what = e.what();
-    if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
-    throw Error(file + ": invalid JSON: " + what);
-  }
-}
-
 json read_json_file(const std::string& file) {
-  return parse_json(read_text_file(file), file);
+  return parse_json_checked(read_text_file(file), file);
 }
 
 // A JSON value as one short line for the card ("0.6", "[128001, 128009]", "true").
@@ -102,7 +79,7 @@ SafetensorsHeader read_safetensors_header(const std::string& file) {
   std::string text(n, '\0');
   in.read(text.data(), static_cast<std::streamsize>(n));
   if (!in) throw Error(file + ": cannot read the header");
-  const json j = parse_json(text, file + " (header)");
+  const json j = parse_json_checked(text, file + " (header)");
   if (!j.is_object()) throw Error(file + ": the header is not a JSON object of tensors");
   for (const auto& [name, v] : j.items()) {
     if (name == "__metadata__") {

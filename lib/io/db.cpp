@@ -487,28 +487,7 @@ ModelEntry model_from_config_path(const std::string& path, std::vector<std::stri
 
 ModelEntry model_from_config_text(const std::string& text, const std::string& file,
                                   std::vector<std::string>& warnings) {
-  nlohmann::json j;
-  check_nesting(text, file, false);
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    // Convert the byte offset into line:col.
-    size_t line = 1, col = 1;
-    for (size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
-      if (text[i] == '\n')
-        ++line, col = 1;
-      else
-        ++col;
-    }
-    std::string what = e.what();
-    if (auto p = what.find("parse error"); p != std::string::npos) what = what.substr(p);
-    throw Error(file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": invalid JSON: " + what);
-  } catch (const nlohmann::json::exception& e) {
-    // A number past double's range (1e999999) is out_of_range 406, not a parse_error.
-    std::string what = e.what();
-    if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
-    throw Error(file + ": invalid JSON: " + what);
-  }
+  const nlohmann::json j = parse_json_checked(text, file);
   ModelEntry m;
   m.file = file;
   m.arch = architecture_from_hf(j, file, warnings);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 namespace fs = std::filesystem;
 
@@ -77,6 +78,30 @@ toml::table parse_toml(const std::string& text, const std::string& path) {
     return toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     throw Error(where(path, e.source()) + ": " + std::string(e.description()));
+  }
+}
+
+nlohmann::json parse_json_checked(const std::string& text, const std::string& file) {
+  check_nesting(text, file, false);
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    // The byte offset as line:col.
+    size_t line = 1, col = 1;
+    for (size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
+      if (text[i] == '\n')
+        ++line, col = 1;
+      else
+        ++col;
+    }
+    std::string what = e.what();
+    if (auto p = what.find("parse error"); p != std::string::npos) what = what.substr(p);
+    throw Error(file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": invalid JSON: " + what);
+  } catch (const nlohmann::json::exception& e) {
+    // A number past double's range (1e999999) is out_of_range 406, not a parse_error.
+    std::string what = e.what();
+    if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
+    throw Error(file + ": invalid JSON: " + what);
   }
 }
 

@@ -5,6 +5,7 @@
 // directory, and parsing with a guard against nesting deep enough to overflow the parser.
 #pragma once
 #include <cstdio>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <set>
 #include <string>
@@ -92,6 +93,9 @@ std::vector<std::string> toml_files_under(const std::string& dir);
 /// Error "path:line: nested deeper than 256 levels" before a parser recurses that deep.
 /// `toml`: TOML syntax ('...' strings, # comments, dotted header keys), else JSON.
 void check_nesting(const std::string& text, const std::string& path, bool toml);
+/// JSON text to a value after check_nesting; a syntax error is Error "file:line:col: invalid JSON:
+/// ...", a number past double's range "file: invalid JSON: ..." (config.json, card inputs).
+nlohmann::json parse_json_checked(const std::string& text, const std::string& file);
 /// Parses TOML text; syntax errors become Error with file:line:col.
 toml::table parse_toml(const std::string& text, const std::string& path);
 
