@@ -160,16 +160,20 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   std::vector<Command> cmds = commands();
   std::vector<std::string> names;
   for (const auto& c : cmds) names.push_back(c.name);
-  // Only the commands the arguments name get their options (CLI11 checks each new option against
-  // every other one: building all of them was most of a query's start-up); with none named, or
-  // for `completion` and `man`, which read the whole tree, all of them.
+  // Only the commands the arguments name are built, with their options (CLI11 checks each new
+  // option against every other one, and each command is an App of its own: building all of them
+  // was most of a query's start-up); with none named (`mlcalc --help`, a misspelt command: the
+  // list and the did-you-mean need them), or for `completion` and `man`, which read the whole
+  // tree, all of them.
   auto named = [&](const std::string& n) { return std::find(args.begin(), args.end(), n) != args.end(); };
   const bool all = named("completion") || named("man") ||
                    std::none_of(names.begin(), names.end(), [&](const std::string& n) { return named(n); });
-  for (auto& c : cmds) {
-    CLI::App* sub = app.add_subcommand(c.name, c.summary);
-    if (all || named(c.name) || c.name == std::string("man")) c.add_options(*sub);
-  }
+  std::vector<std::pair<const Command*, CLI::App*>> built;
+  for (const auto& c : cmds)
+    if (all || named(c.name)) {
+      built.emplace_back(&c, app.add_subcommand(c.name, c.summary));
+      c.add_options(*built.back().second);
+    }
   add_help_examples(app);
   try {
     try {
@@ -196,8 +200,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     if (!wide) ctx.width = terminal_width(&out == &std::cout);
     ctx.vega = format == "vega";
     ctx.app = &app;
-    for (auto& c : cmds)
-      if (app.got_subcommand(c.name)) c.run(ctx);
+    for (const auto& [c, sub] : built)
+      if (sub->parsed()) c->run(ctx);
   } catch (const Error& e) {
     print_error(err, e.what());
     return static_cast<int>(e.kind);
