@@ -16,10 +16,13 @@
 
 namespace mlcalc::fuzz {
 
-/// A private scratch directory for this process (removed at exit).
+/// A private scratch directory for this process (removed at exit): in /dev/shm when there is one
+/// (a file rewritten on every input: on ext4 each truncate-and-rewrite also starts a write-back).
 inline const std::filesystem::path& scratch() {
   static const std::filesystem::path dir = [] {
-    char tmpl[] = "/tmp/mlcalc-fuzz-XXXXXX";
+    std::error_code ec;
+    char tmpl[] = "/dev/shm/mlcalc-fuzz-XXXXXX";
+    if (!std::filesystem::is_directory("/dev/shm", ec)) std::snprintf(tmpl, sizeof tmpl, "/tmp/mlcalc-fuzz-XXXXXX");
     const char* d = ::mkdtemp(tmpl);
     if (!d) std::abort();
     std::atexit([] {
@@ -64,10 +67,19 @@ inline bool has_non_finite(const std::string& s) {
 }
 
 /// Runs one command line; aborts on an escaped exception, a bad exit status or a non-finite number.
-/// `stdout_text`, when given, receives what the command printed.
-inline int run(const std::vector<std::string>& args, std::string* stdout_text = nullptr) {
+/// `stdout_text`, when given, receives what the command printed. With `workdir`, the command runs
+/// there (relative paths it writes land there) and the directory is changed back before anything
+/// else: libFuzzer writes its corpus and crash files relative to where it started.
+inline int run(const std::vector<std::string>& args, std::string* stdout_text = nullptr,
+               const std::filesystem::path& workdir = {}) {
   std::ostringstream out, err;
+  std::filesystem::path home;
+  if (!workdir.empty()) {
+    home = std::filesystem::current_path();
+    std::filesystem::current_path(workdir);
+  }
   const int rc = mlcalc::cli::run(args, out, err);
+  if (!home.empty()) std::filesystem::current_path(home);
   if (rc < 0 || rc > 3) {
     std::fprintf(stderr, "exit %d\n%s\n", rc, err.str().c_str());
     std::abort();

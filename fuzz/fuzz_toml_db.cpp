@@ -10,29 +10,39 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto dir = mlcalc::fuzz::scratch() / "db";
   mlcalc::fuzz::write_file(dir / "fuzz.toml", data, size);
   const std::string db = dir.string();
-  // The listings parse every entry of the file (the shipped ones are left out: they do not
-  // change between inputs and parsing them each time would cost most of the run); then only the
-  // commands that read the kind the file holds, with the shipped database.
-  std::string listed[4];
-  const char* what[4] = {"gpus", "models", "interconnects", "prices"};
-  for (int k = 0; k < 4; ++k)
-    if (run({"--no-builtin-db", "--db", db, "list", what[k], "--format", "csv"}, &listed[k]) != 0) return 0;
-  auto has = [&](int k) { return listed[k].find("fuzz") != std::string::npos; };
-  if (has(1)) {
-    run({"--db", db, "describe", "fuzz"});
-    run({"--db", db, "throughput", "-m", "fuzz", "-g", "h100-sxm", "--batch", "1,8", "--input", "256", "--output",
-         "32"});
+  // The listing parses the file (the shipped entries are left out: they do not change between
+  // inputs and parsing them each time would cost most of the run); a file holds one kind, so the
+  // listings stop at the first that shows it. Then the commands that read that kind, with the
+  // shipped database.
+  enum Kind { model, gpu, link, price, none };
+  const char* what[] = {"models", "gpus", "interconnects", "prices"};
+  Kind kind = none;
+  for (int k = model; k < none && kind == none; ++k) {
+    std::string listed;
+    if (run({"--no-builtin-db", "--db", db, "list", what[k], "--format", "csv"}, &listed) != 0) return 0;
+    if (listed.find("fuzz") != std::string::npos) kind = static_cast<Kind>(k);
   }
-  if (has(0)) {
-    run({"--db", db, "describe", "fuzz"});
-    run({"--db", db, "throughput", "-m", "llama-3.1-8b", "-g", "fuzz", "--tp", "2", "--concurrency", "4"});
-  }
-  if (has(0) && has(1)) run({"--db", db, "vram", "infer", "-m", "fuzz", "-g", "fuzz", "--batch", "4"});
-  if (has(2))
-    run({"--db", db, "throughput", "-m", "llama-3.1-8b", "-g", "h100-sxm", "--tp", "2", "--interconnect", "fuzz"});
-  if (has(3)) {
-    run({"--db", db, "cost", "-m", "llama-3.1-8b", "-g", "h100-sxm", "--provider", "fuzz"});
-    run({"--db", db, "cost", "-m", "llama-3.1-8b", "-g", "h100-sxm", "--gpu-price", "2", "--api", "fuzz"});
+  switch (kind) {
+    case model:
+      run({"--db", db, "describe", "fuzz"});
+      run({"--db", db, "throughput", "-m", "fuzz", "-g", "h100-sxm", "--batch", "1,8", "--input", "256", "--output",
+           "32"});
+      run({"--db", db, "vram", "infer", "-m", "fuzz", "-g", "h100-sxm", "--batch", "4"});
+      break;
+    case gpu:
+      run({"--db", db, "describe", "fuzz"});
+      run({"--db", db, "throughput", "-m", "llama-3.1-8b", "-g", "fuzz", "--tp", "2", "--concurrency", "4"});
+      run({"--db", db, "vram", "infer", "-m", "llama-3.1-8b", "-g", "fuzz", "--batch", "4"});
+      break;
+    case link:
+      run({"--db", db, "throughput", "-m", "llama-3.1-8b", "-g", "h100-sxm", "--tp", "2", "--interconnect", "fuzz"});
+      break;
+    case price:
+      run({"--db", db, "cost", "-m", "llama-3.1-8b", "-g", "h100-sxm", "--provider", "fuzz"});
+      run({"--db", db, "cost", "-m", "llama-3.1-8b", "-g", "h100-sxm", "--gpu-price", "2", "--api", "fuzz"});
+      break;
+    case none:
+      break;
   }
   return 0;
 }
