@@ -21,9 +21,9 @@ namespace mlcalc::fuzz {
 inline const std::filesystem::path& scratch() {
   static const std::filesystem::path dir = [] {
     std::error_code ec;
-    char tmpl[] = "/dev/shm/mlcalc-fuzz-XXXXXX";
-    if (!std::filesystem::is_directory("/dev/shm", ec)) std::snprintf(tmpl, sizeof tmpl, "/tmp/mlcalc-fuzz-XXXXXX");
-    const char* d = ::mkdtemp(tmpl);
+    std::string tmpl = std::filesystem::is_directory("/dev/shm", ec) ? "/dev/shm" : "/tmp";
+    tmpl += "/mlcalc-fuzz-XXXXXX";
+    const char* d = ::mkdtemp(tmpl.data());
     if (!d) std::abort();
     std::atexit([] {
       std::error_code ec;
